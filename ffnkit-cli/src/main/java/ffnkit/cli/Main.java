@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
         subcommands = {
                 ModelsCommand.class,
                 EmbedCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -35,6 +35,7 @@ public final class EmbeddingModel implements AutoCloseable {
     private final BertTokenizer tokenizer;
     private final String queryPrefix;
     private final String passagePrefix;
+    private String onnxSource;
     private int batchSize = 32;
 
     public EmbeddingModel(String name, Encoder encoder, BertTokenizer tokenizer, String queryPrefix, String passagePrefix) {
@@ -69,7 +70,37 @@ public final class EmbeddingModel implements AutoCloseable {
                 loaded.weights().positionEmbeddings(), loaded.weights().tokenTypeEmbeddings(),
                 loaded.weights().embeddingNorm(), loaded.weights().layers()));
         return new EmbeddingModel(m.name(), encoder, new BertTokenizer(tokenizerJson, tokens), m.queryPrefix(),
-                m.passagePrefix());
+                m.passagePrefix()).onnxSource(m.name());
+    }
+
+    /**
+     * Where the ONNX file this model came from (or was compressed from) lives: a built-in name or
+     * a path. Benchmarks and evaluations run ONNX Runtime on it as the baseline.
+     */
+    public EmbeddingModel onnxSource(String source) {
+        this.onnxSource = source;
+        return this;
+    }
+
+    /** The bytes of the ONNX baseline of this model; fails if the model has none (e.g. a plain HF folder). */
+    public byte[] readOnnxSource() {
+        if (onnxSource == null) {
+            throw new ModelFormatException("model " + name + " has no ONNX original to run ONNX Runtime on: "
+                    + "use a built-in model or a .onnx file");
+        }
+        var builtin = BuiltinModel.find(onnxSource);
+        if (builtin.isPresent()) {
+            return resource(builtin.get().onnxResource(), onnxSource);
+        }
+        try {
+            return java.nio.file.Files.readAllBytes(Path.of(onnxSource));
+        } catch (IOException e) {
+            throw new ModelFormatException("cannot read the ONNX original " + onnxSource + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String onnxSourceName() {
+        return onnxSource;
     }
 
     static BertConfig withTokens(BertConfig config, int tokens) {

@@ -40,7 +40,7 @@ final class ModelLoaders {
         Encoder encoder = Encoder.of(new ffnkit.model.BertWeights(config, w.wordEmbeddings(), w.positionEmbeddings(),
                 w.tokenTypeEmbeddings(), w.embeddingNorm(), w.layers()));
         return new EmbeddingModel(onnx.getFileName().toString(), encoder,
-                new BertTokenizer(readString(tokenizer), tokens), "", "");
+                new BertTokenizer(readString(tokenizer), tokens), "", "").onnxSource(onnx.toString());
     }
 
     /** tokenizer.json in the same folder, or NAME-tokenizer.json for NAME.onnx (langchain4j's naming). */
