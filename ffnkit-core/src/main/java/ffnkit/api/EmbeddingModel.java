@@ -1,5 +1,6 @@
 package ffnkit.api;
 
+import ffnkit.io.FeedForwardCodecs;
 import ffnkit.io.ModelFormatException;
 import ffnkit.io.OnnxBertLoader;
 import ffnkit.model.BertConfig;
@@ -53,11 +54,19 @@ public final class EmbeddingModel implements AutoCloseable {
 
     /** @param maxTokens truncation length overriding the model's default, or 0 for the default */
     public static EmbeddingModel load(String nameOrPath, int maxTokens) {
+        return load(nameOrPath, maxTokens, FeedForwardCodecs.standard());
+    }
+
+    /**
+     * @param codecs the FFN slot kinds saved models may hold; ffnkit-compress provides the registry
+     *               that knows every compressed kind
+     */
+    public static EmbeddingModel load(String nameOrPath, int maxTokens, FeedForwardCodecs codecs) {
         var builtin = BuiltinModel.find(nameOrPath);
         if (builtin.isPresent()) {
             return loadBuiltin(builtin.get(), maxTokens);
         }
-        return ModelLoaders.load(Path.of(nameOrPath), maxTokens);
+        return ModelLoaders.load(Path.of(nameOrPath), maxTokens, codecs);
     }
 
     private static EmbeddingModel loadBuiltin(BuiltinModel m, int maxTokens) {
