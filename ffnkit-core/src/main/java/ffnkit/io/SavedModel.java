@@ -25,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
 
 /**
  * A saved ffnkit model: one safetensors file holding every tensor of an {@link Encoder}, whatever
@@ -41,6 +43,8 @@ import java.util.Map;
  * ffnkit.tokenizer  the tokenizer.json text (absent when none was given)
  * ffnkit.info       free-form string map from the writer (source model, compression settings)
  * ffnkit.checksum   "crc32c:xxxxxxxx" over the whole data section
+ * ffnkit.metadata_checksum  "crc32c:xxxxxxxx" over every other metadata entry (sorted by key), so a
+ *                   damaged tokenizer or config string is caught too
  * </pre>
  *
  * Tensors (all F32 unless a slot codec chooses otherwise): {@code embeddings.word} [V x d],
@@ -65,6 +69,7 @@ public final class SavedModel {
     public static final String KEY_TOKENIZER = "ffnkit.tokenizer";
     public static final String KEY_INFO = "ffnkit.info";
     public static final String KEY_CHECKSUM = "ffnkit.checksum";
+    public static final String KEY_METADATA_CHECKSUM = "ffnkit.metadata_checksum";
 
     private static final String CHECKSUM_ALGORITHM = "crc32c:";
 
@@ -123,6 +128,7 @@ public final class SavedModel {
         }
         out.metadata(KEY_INFO, json.valueToTree(new LinkedHashMap<>(extraInfo)).toString());
         out.metadata(KEY_CHECKSUM, checksumString(out.dataChecksum()));
+        out.metadata(KEY_METADATA_CHECKSUM, checksumString(metadataChecksum(out.metadata())));
         out.write(file);
     }
 
@@ -177,6 +183,27 @@ public final class SavedModel {
             throw new ModelFormatException(name + " is corrupt: checksum mismatch in the data section (stored "
                     + stored + ", computed " + actual + "); re-create or re-download it");
         }
+        String storedMeta = meta.get(KEY_METADATA_CHECKSUM);
+        String actualMeta = checksumString(metadataChecksum(meta));
+        if (storedMeta == null || !storedMeta.equals(actualMeta)) {
+            throw new ModelFormatException(name + " is corrupt: checksum mismatch in the metadata (stored "
+                    + storedMeta + ", computed " + actualMeta + "); re-create or re-download it");
+        }
+    }
+
+    /** CRC32C over "key NUL value NUL" of every metadata entry but the metadata checksum, in key order. */
+    static long metadataChecksum(Map<String, String> meta) {
+        CRC32C crc = new CRC32C();
+        for (String key : new TreeMap<>(meta).keySet()) {
+            if (key.equals(KEY_METADATA_CHECKSUM)) {
+                continue;
+            }
+            crc.update(key.getBytes(StandardCharsets.UTF_8));
+            crc.update(0);
+            crc.update(meta.get(key).getBytes(StandardCharsets.UTF_8));
+            crc.update(0);
+        }
+        return crc.getValue();
     }
 
     private static Loaded decode(SafetensorsFile in, Map<String, String> meta, FeedForwardCodecs codecs) {
@@ -216,6 +243,11 @@ public final class SavedModel {
             }
             LayerNorm outNorm = readNorm(in, p + "output.norm.", d, floatField(entry, "output_norm_eps", KEY_LAYERS));
             layers.add(new EncoderLayer(qkv, attnOut, attnNorm, ffn, outNorm));
+        }
+        List<String> unread = in.unreadTensors();
+        if (!unread.isEmpty()) {
+            throw new ModelFormatException("tensor '" + unread.getFirst() + "'" + (unread.size() > 1 ? " (and "
+                    + (unread.size() - 1) + " more)" : "") + " is not described by the metadata: the file is damaged; re-create it");
         }
         Encoder encoder = new Encoder(c, word, position, tokenType, embeddingNorm, layers);
 
