@@ -34,7 +34,7 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * ffnkit.format     "ffnkit-model/1"
- * ffnkit.config     the architecture: {"vocab_size":..,"hidden_size":..,"num_layers":..,"num_heads":..,
+ * ffnkit.config     the architecture: {"vocab_size":..,"hidden_size":..,"num_hidden_layers":..,"num_attention_heads":..,
  *                   "intermediate_size":..,"max_position_embeddings":..,"type_vocab_size":..,
  *                   "layer_norm_eps":..,"embedding_norm_eps":..,"pooling":"mean"|"cls",
  *                   "normalize":true,"max_tokens":..}
@@ -89,7 +89,7 @@ public final class SavedModel {
     /**
      * Writes the model atomically (temporary file, fsync, rename).
      *
-     * @param extraInfo     free-form strings stored under ffnkit.info (may be empty)
+     * @param extraInfo     free-form strings stored under ffnkit.info (may be empty or null)
      * @param tokenizerJson the tokenizer.json bytes (UTF-8), or null to save none
      * @throws IllegalArgumentException if a slot has no registered codec or the tokenizer is not UTF-8
      */
@@ -126,7 +126,7 @@ public final class SavedModel {
         if (tokenizerJson != null) {
             out.metadata(KEY_TOKENIZER, utf8(tokenizerJson));
         }
-        out.metadata(KEY_INFO, json.valueToTree(new LinkedHashMap<>(extraInfo)).toString());
+        out.metadata(KEY_INFO, json.valueToTree(extraInfo == null ? Map.of() : new LinkedHashMap<>(extraInfo)).toString());
         out.metadata(KEY_CHECKSUM, checksumString(out.dataChecksum()));
         out.metadata(KEY_METADATA_CHECKSUM, checksumString(metadataChecksum(out.metadata())));
         out.write(file);
@@ -265,8 +265,8 @@ public final class SavedModel {
         ObjectNode n = json.createObjectNode();
         n.put("vocab_size", c.vocabSize());
         n.put("hidden_size", c.hidden());
-        n.put("num_layers", c.layers());
-        n.put("num_heads", c.heads());
+        n.put("num_hidden_layers", c.layers());
+        n.put("num_attention_heads", c.heads());
         n.put("intermediate_size", c.intermediate());
         n.put("max_position_embeddings", c.maxPositions());
         n.put("type_vocab_size", c.typeVocabSize());
@@ -292,8 +292,8 @@ public final class SavedModel {
             throw new ModelFormatException(KEY_CONFIG + " is missing boolean 'normalize'");
         }
         try {
-            return new BertConfig(intField(n, "vocab_size"), intField(n, "hidden_size"), intField(n, "num_layers"),
-                    intField(n, "num_heads"), intField(n, "intermediate_size"), intField(n, "max_position_embeddings"),
+            return new BertConfig(intField(n, "vocab_size"), intField(n, "hidden_size"), intField(n, "num_hidden_layers"),
+                    intField(n, "num_attention_heads"), intField(n, "intermediate_size"), intField(n, "max_position_embeddings"),
                     intField(n, "type_vocab_size"), floatField(n, "layer_norm_eps", KEY_CONFIG), p,
                     normalize.booleanValue(), intField(n, "max_tokens"));
         } catch (IllegalArgumentException e) {
