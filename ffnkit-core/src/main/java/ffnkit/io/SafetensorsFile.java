@@ -22,6 +22,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 /**
@@ -74,6 +76,8 @@ public final class SafetensorsFile implements AutoCloseable {
     private final MemorySegment data;
     private final Map<String, TensorInfo> tensors;
     private final Map<String, String> metadata;
+    /** Names whose data was read, so a loader can tell which tensors nothing described. */
+    private final Set<String> read = ConcurrentHashMap.newKeySet();
 
     private SafetensorsFile(Path path, Arena arena, MemorySegment data, Map<String, TensorInfo> tensors,
                             Map<String, String> metadata) {
@@ -350,6 +354,11 @@ public final class SafetensorsFile implements AutoCloseable {
         return crc.getValue();
     }
 
+    /** Tensors whose data has not been read (through any accessor) since the file was opened, in header order. */
+    public List<String> unreadTensors() {
+        return tensors.keySet().stream().filter(n -> !read.contains(n)).toList();
+    }
+
     /** Bytes in the data section. */
     public long dataLength() {
         return data.byteSize();
@@ -381,6 +390,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     private MemorySegment slice(TensorInfo t) {
+        read.add(t.name());
         return data.asSlice(t.begin(), t.byteLength());
     }
 

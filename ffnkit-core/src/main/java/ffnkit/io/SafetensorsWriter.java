@@ -96,6 +96,11 @@ public final class SafetensorsWriter {
         return this;
     }
 
+    /** The metadata set so far, in insertion order (read-only view). */
+    public Map<String, String> metadata() {
+        return java.util.Collections.unmodifiableMap(metadata);
+    }
+
     public boolean has(String name) {
         return byName.containsKey(name);
     }

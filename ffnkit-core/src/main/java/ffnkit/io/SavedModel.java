@@ -25,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
 
 /**
  * A saved ffnkit model: one safetensors file holding every tensor of an {@link Encoder}, whatever
@@ -32,7 +34,7 @@ import java.util.Map;
  *
  * <pre>
  * ffnkit.format     "ffnkit-model/1"
- * ffnkit.config     the architecture: {"vocab_size":..,"hidden_size":..,"num_layers":..,"num_heads":..,
+ * ffnkit.config     the architecture: {"vocab_size":..,"hidden_size":..,"num_hidden_layers":..,"num_attention_heads":..,
  *                   "intermediate_size":..,"max_position_embeddings":..,"type_vocab_size":..,
  *                   "layer_norm_eps":..,"embedding_norm_eps":..,"pooling":"mean"|"cls",
  *                   "normalize":true,"max_tokens":..}
@@ -41,6 +43,8 @@ import java.util.Map;
  * ffnkit.tokenizer  the tokenizer.json text (absent when none was given)
  * ffnkit.info       free-form string map from the writer (source model, compression settings)
  * ffnkit.checksum   "crc32c:xxxxxxxx" over the whole data section
+ * ffnkit.metadata_checksum  "crc32c:xxxxxxxx" over every other metadata entry (sorted by key), so a
+ *                   damaged tokenizer or config string is caught too
  * </pre>
  *
  * Tensors (all F32 unless a slot codec chooses otherwise): {@code embeddings.word} [V x d],
@@ -65,6 +69,7 @@ public final class SavedModel {
     public static final String KEY_TOKENIZER = "ffnkit.tokenizer";
     public static final String KEY_INFO = "ffnkit.info";
     public static final String KEY_CHECKSUM = "ffnkit.checksum";
+    public static final String KEY_METADATA_CHECKSUM = "ffnkit.metadata_checksum";
 
     private static final String CHECKSUM_ALGORITHM = "crc32c:";
 
@@ -84,7 +89,7 @@ public final class SavedModel {
     /**
      * Writes the model atomically (temporary file, fsync, rename).
      *
-     * @param extraInfo     free-form strings stored under ffnkit.info (may be empty)
+     * @param extraInfo     free-form strings stored under ffnkit.info (may be empty or null)
      * @param tokenizerJson the tokenizer.json bytes (UTF-8), or null to save none
      * @throws IllegalArgumentException if a slot has no registered codec or the tokenizer is not UTF-8
      */
@@ -121,8 +126,9 @@ public final class SavedModel {
         if (tokenizerJson != null) {
             out.metadata(KEY_TOKENIZER, utf8(tokenizerJson));
         }
-        out.metadata(KEY_INFO, json.valueToTree(new LinkedHashMap<>(extraInfo)).toString());
+        out.metadata(KEY_INFO, json.valueToTree(extraInfo == null ? Map.of() : new LinkedHashMap<>(extraInfo)).toString());
         out.metadata(KEY_CHECKSUM, checksumString(out.dataChecksum()));
+        out.metadata(KEY_METADATA_CHECKSUM, checksumString(metadataChecksum(out.metadata())));
         out.write(file);
     }
 
@@ -177,6 +183,27 @@ public final class SavedModel {
             throw new ModelFormatException(name + " is corrupt: checksum mismatch in the data section (stored "
                     + stored + ", computed " + actual + "); re-create or re-download it");
         }
+        String storedMeta = meta.get(KEY_METADATA_CHECKSUM);
+        String actualMeta = checksumString(metadataChecksum(meta));
+        if (storedMeta == null || !storedMeta.equals(actualMeta)) {
+            throw new ModelFormatException(name + " is corrupt: checksum mismatch in the metadata (stored "
+                    + storedMeta + ", computed " + actualMeta + "); re-create or re-download it");
+        }
+    }
+
+    /** CRC32C over "key NUL value NUL" of every metadata entry but the metadata checksum, in key order. */
+    static long metadataChecksum(Map<String, String> meta) {
+        CRC32C crc = new CRC32C();
+        for (String key : new TreeMap<>(meta).keySet()) {
+            if (key.equals(KEY_METADATA_CHECKSUM)) {
+                continue;
+            }
+            crc.update(key.getBytes(StandardCharsets.UTF_8));
+            crc.update(0);
+            crc.update(meta.get(key).getBytes(StandardCharsets.UTF_8));
+            crc.update(0);
+        }
+        return crc.getValue();
     }
 
     private static Loaded decode(SafetensorsFile in, Map<String, String> meta, FeedForwardCodecs codecs) {
@@ -217,6 +244,11 @@ public final class SavedModel {
             LayerNorm outNorm = readNorm(in, p + "output.norm.", d, floatField(entry, "output_norm_eps", KEY_LAYERS));
             layers.add(new EncoderLayer(qkv, attnOut, attnNorm, ffn, outNorm));
         }
+        List<String> unread = in.unreadTensors();
+        if (!unread.isEmpty()) {
+            throw new ModelFormatException("tensor '" + unread.getFirst() + "'" + (unread.size() > 1 ? " (and "
+                    + (unread.size() - 1) + " more)" : "") + " is not described by the metadata: the file is damaged; re-create it");
+        }
         Encoder encoder = new Encoder(c, word, position, tokenType, embeddingNorm, layers);
 
         Map<String, String> info = new LinkedHashMap<>();
@@ -233,8 +265,8 @@ public final class SavedModel {
         ObjectNode n = json.createObjectNode();
         n.put("vocab_size", c.vocabSize());
         n.put("hidden_size", c.hidden());
-        n.put("num_layers", c.layers());
-        n.put("num_heads", c.heads());
+        n.put("num_hidden_layers", c.layers());
+        n.put("num_attention_heads", c.heads());
         n.put("intermediate_size", c.intermediate());
         n.put("max_position_embeddings", c.maxPositions());
         n.put("type_vocab_size", c.typeVocabSize());
@@ -260,8 +292,8 @@ public final class SavedModel {
             throw new ModelFormatException(KEY_CONFIG + " is missing boolean 'normalize'");
         }
         try {
-            return new BertConfig(intField(n, "vocab_size"), intField(n, "hidden_size"), intField(n, "num_layers"),
-                    intField(n, "num_heads"), intField(n, "intermediate_size"), intField(n, "max_position_embeddings"),
+            return new BertConfig(intField(n, "vocab_size"), intField(n, "hidden_size"), intField(n, "num_hidden_layers"),
+                    intField(n, "num_attention_heads"), intField(n, "intermediate_size"), intField(n, "max_position_embeddings"),
                     intField(n, "type_vocab_size"), floatField(n, "layer_norm_eps", KEY_CONFIG), p,
                     normalize.booleanValue(), intField(n, "max_tokens"));
         } catch (IllegalArgumentException e) {

@@ -184,6 +184,41 @@ class SavedModelTest {
     }
 
     @Test
+    void damagedMetadataFailsItsChecksum() throws IOException {
+        Path f = save(small(1));
+        byte[] bytes = Files.readAllBytes(f);
+        int at = indexOf(bytes, "[CLS]".getBytes(StandardCharsets.UTF_8));
+        assertTrue(at > 0, "tokenizer text is in the header");
+        bytes[at + 1] = 'X'; // [CLS] -> [XLS], still valid JSON
+        Files.write(f, bytes);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SavedModel.read(f));
+        assertTrue(e.getMessage().startsWith("m.ffnkit.safetensors is corrupt: checksum mismatch in the metadata"),
+                e.getMessage());
+    }
+
+    @Test
+    void tensorsTheMetadataDoesNotDescribeAreRejected() throws IOException {
+        Path f = save(small(1));
+        rewrite(f, null, null, "layers.7.ffn.stray");
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SavedModel.read(f));
+        assertEquals("m.ffnkit.safetensors: tensor 'layers.7.ffn.stray' is not described by the metadata: "
+                + "the file is damaged; re-create it", e.getMessage());
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Test
     void shapeMismatchWithTheMetadataIsNamed() throws IOException {
         Path f = save(small(1));
         rewriteMetadata(f, "ffnkit.layers", s -> s.replaceFirst("\"width\":32", "\"width\":40"));
@@ -240,20 +275,35 @@ class SavedModelTest {
 
     // ---- helpers ----
 
-    /** Rewrites the file with one metadata value changed; tensors (hence the checksum) stay byte-identical. */
+    /**
+     * Rewrites the file with one metadata value changed, as a different writer would have written
+     * it: tensors (hence the data checksum) stay byte-identical and the metadata checksum is redone.
+     */
     private static void rewriteMetadata(Path f, String key, UnaryOperator<String> change) throws IOException {
+        rewrite(f, key, change, null);
+    }
+
+    private static void rewrite(Path f, String key, UnaryOperator<String> change, String extraTensor) throws IOException {
         SafetensorsWriter out = new SafetensorsWriter();
+        Map<String, String> meta;
         try (SafetensorsFile in = SafetensorsFile.open(f)) {
-            Map<String, String> meta = new LinkedHashMap<>(in.metadata());
-            String before = meta.get(key);
-            String after = change.apply(before);
-            assertNotEquals(before, after, "the test's edit must change " + key);
-            meta.put(key, after);
-            meta.forEach(out::metadata);
+            meta = new LinkedHashMap<>(in.metadata());
             for (SafetensorsFile.TensorInfo t : in.tensors()) {
                 out.addRaw(t.name(), t.dtype(), in.bytes(t.name()), t.shape());
             }
         }
+        if (key != null) {
+            String before = meta.get(key);
+            String after = change.apply(before);
+            assertNotEquals(before, after, "the test's edit must change " + key);
+            meta.put(key, after);
+        }
+        if (extraTensor != null) {
+            out.add(extraTensor, new float[] {1}, 1);
+            meta.put(SavedModel.KEY_CHECKSUM, String.format("crc32c:%08x", out.dataChecksum()));
+        }
+        meta.put(SavedModel.KEY_METADATA_CHECKSUM, String.format("crc32c:%08x", SavedModel.metadataChecksum(meta)));
+        meta.forEach(out::metadata);
         out.write(f);
     }
 
