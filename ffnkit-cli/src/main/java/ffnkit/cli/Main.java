@@ -14,6 +14,8 @@ import java.io.UncheckedIOException;
                 ModelsCommand.class,
                 EmbedCommand.class,
                 BenchCommand.class,
+                CalibrateCommand.class,
+                AnalyzeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
