@@ -42,8 +42,11 @@ public final class EvalCommand implements Callable<Integer> {
             description = "retrieval | fidelity; default: ${DEFAULT-VALUE}")
     Task task;
 
-    @Option(names = "--data", paramLabel = "PATH", defaultValue = "datasets/wordnet-gloss-example",
-            description = "retrieval: BEIR-layout directory; fidelity: text file; default: ${DEFAULT-VALUE}")
+    static final Path DEFAULT_RETRIEVAL_DATA = Path.of("datasets/wordnet-gloss-example");
+
+    @Option(names = "--data", paramLabel = "PATH",
+            description = "retrieval: BEIR-layout directory (default: datasets/wordnet-gloss-example); "
+                    + "fidelity: text file, one text per line (required)")
     Path data;
 
     @Option(names = "--json", description = "print the result as one JSON object")
@@ -118,6 +121,9 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private ObjectNode retrieval(PrintWriter err) {
+        if (data == null) {
+            data = DEFAULT_RETRIEVAL_DATA;
+        }
         var dataset = BeirFiles.read(data);
         String[] prefixes = defaultPrefixes(model);
         var options = new Evaluation.RetrievalOptions(queryPrefix != null ? queryPrefix : prefixes[0],
@@ -131,6 +137,9 @@ public final class EvalCommand implements Callable<Integer> {
     private ObjectNode fidelity(PrintWriter err) {
         if (reference == null) {
             throw new IllegalArgumentException("--task fidelity needs --reference R");
+        }
+        if (data == null) {
+            throw new IllegalArgumentException("--task fidelity needs --data FILE (one text per line)");
         }
         var texts = BeirFiles.readLines(data);
         try (TextEmbedder m = openModel.apply(model); TextEmbedder r = openModel.apply(reference)) {

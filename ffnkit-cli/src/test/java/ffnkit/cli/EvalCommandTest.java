@@ -114,6 +114,11 @@ class EvalCommandTest {
         assertEquals(1, noReference.code());
         assertTrue(noReference.err().contains("--reference"), noReference.err());
 
+        var noData = DataCommandTest.run(new EvalCommand(name -> new Letters()), "--model", "m", "--reference", "r",
+                "--task", "fidelity");
+        assertEquals(1, noData.code());
+        assertTrue(noData.err().contains("--data FILE"), noData.err());
+
         var missing = DataCommandTest.run(new EvalCommand(name -> new Letters()), "--model", "m",
                 "--data", dir.resolve("nope").toString());
         assertEquals(1, missing.code());
