@@ -1,6 +1,8 @@
 package ffnkit.eval;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.function.Consumer;
 
 /**
  * Progress lines on stderr ("embedding corpus 1200/48152"), at most one per second plus the final
@@ -10,19 +12,27 @@ public final class Progress {
 
     private static final long INTERVAL_NANOS = 1_000_000_000L;
 
-    private final PrintStream out;
+    private final Consumer<String> out;
     private long lastNanos;
 
-    private Progress(PrintStream out) {
+    private Progress(Consumer<String> out) {
         this.out = out;
     }
 
     public static Progress stderr() {
-        return new Progress(System.err);
+        return to(System.err);
     }
 
     public static Progress to(PrintStream out) {
-        return new Progress(out);
+        return new Progress(out::println);
+    }
+
+    /** For a command's error writer (picocli's, which tests capture); flushed after every line. */
+    public static Progress to(PrintWriter out) {
+        return new Progress(line -> {
+            out.println(line);
+            out.flush();
+        });
     }
 
     public static Progress silent() {
@@ -36,7 +46,7 @@ public final class Progress {
         long now = System.nanoTime();
         if (done == total || now - lastNanos >= INTERVAL_NANOS) {
             lastNanos = now;
-            out.println(label + " " + done + "/" + total);
+            out.accept(label + " " + done + "/" + total);
         }
     }
 }

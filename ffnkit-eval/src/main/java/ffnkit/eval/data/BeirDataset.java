@@ -1,5 +1,6 @@
 package ffnkit.eval.data;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -36,6 +37,37 @@ public record BeirDataset(List<Query> queries, List<Document> corpus, Map<String
         qrels = Collections.unmodifiableMap(new LinkedHashMap<>(qrels));
         requireUniqueIds(queries.stream().map(Query::id).toList(), "query");
         requireUniqueIds(corpus.stream().map(Document::id).toList(), "corpus");
+    }
+
+    /**
+     * A small, deterministic part of this data set for quick checks (e.g. engine vs ONNX Runtime):
+     * the first {@code queries} queries that have a relevant document, every document relevant to
+     * one of them, and the first {@code distractors} other documents; corpus order is kept.
+     */
+    public BeirDataset slice(int queries, int distractors) {
+        List<Query> keptQueries = new ArrayList<>();
+        Set<String> relevant = new HashSet<>();
+        Map<String, Map<String, Integer>> keptQrels = new LinkedHashMap<>();
+        for (Query q : this.queries) {
+            Map<String, Integer> rels = qrels.get(q.id());
+            if (keptQueries.size() == queries || rels == null || rels.values().stream().noneMatch(r -> r >= 1)) {
+                continue;
+            }
+            keptQueries.add(q);
+            keptQrels.put(q.id(), rels);
+            relevant.addAll(rels.keySet());
+        }
+        List<Document> keptDocs = new ArrayList<>();
+        int others = 0;
+        for (Document d : corpus) {
+            if (relevant.contains(d.id())) {
+                keptDocs.add(d);
+            } else if (others < distractors) {
+                keptDocs.add(d);
+                others++;
+            }
+        }
+        return new BeirDataset(keptQueries, keptDocs, keptQrels);
     }
 
     private static void requireUniqueIds(List<String> ids, String what) {
