@@ -1,15 +1,39 @@
 package ffnkit.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * SGEMM for the encoder: c = act(a·B + bias) + residual, with B a {@link PackedMatrix}.
- * Rows of a are split over the shared thread pool.
+ *
+ * <p>Structure (Goto/BLIS style, B packed once at load):
+ * <ul>
+ * <li>a register-blocked micro-kernel computes an MR x NR tile (6 rows x 2 vectors: 12 accumulators,
+ *     which leaves room in the 16 AVX2 registers for two B vectors and one broadcast);</li>
+ * <li>K is split into blocks of {@link #KC} so a kernel's B micro-panel (KC x NR) stays in L1 while
+ *     it is reused for every MR rows of the A block; the packed A block (MC x KC) stays in L2;</li>
+ * <li>the epilogue (bias, GELU, residual) runs on the accumulators in registers at the last K block,
+ *     so C is written once;</li>
+ * <li>work is split statically over the shared pool: by rows when there are enough of them, else by
+ *     column panels (M = 1..8 would otherwise leave all but one core idle).</li>
+ * </ul>
+ * The only per-thread state is the A-packing buffer, kept in a ThreadLocal and reused.
  */
 public final class Gemm {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Simd.FLOAT;
+    private static final int L = S.length();
+    static final int MR = 6;
+    static final int NR = PackedMatrix.NR;
+    /** K block: KC x NR floats of B (32 KiB at 512-bit vectors, 16 KiB at 256-bit) fill half of L1 or less. */
+    static final int KC = Integer.getInteger("ffnkit.gemm.kc", 256);
+    /** Rows per A block; MC x KC floats (96 KiB) live in L2 across all column panels. */
+    static final int MC = Integer.getInteger("ffnkit.gemm.mc", 96);
+    /** Below this many rows per thread, splitting columns beats splitting rows (B traffic dominates). */
+    private static final int MIN_ROWS_PER_THREAD = 48;
+
+    private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
 
     private Gemm() {
     }
@@ -17,45 +41,295 @@ public final class Gemm {
     /** c[m x n] = act(a[m x k]·b + bias) + residual; bias and residual may be null. */
     public static void matmul(float[] a, int m, PackedMatrix b, float[] bias, Activation act, float[] residual,
                               float[] c) {
-        int k = b.rows();
-        int n = b.cols();
-        float[] w = b.data();
-        int tasks = Math.min(m, Parallel.shared().threads() * 4);
-        Parallel.shared().forEach(tasks, t -> {
-            int from = (int) ((long) m * t / tasks);
-            int to = (int) ((long) m * (t + 1) / tasks);
-            for (int i = from; i < to; i++) {
-                row(a, i * k, k, w, n, bias, act, residual, c, i * n);
-            }
-        });
+        matmul(a, 0, b.rows(), m, b, bias, act, residual, c, 0, b.cols());
     }
 
-    private static void row(float[] a, int aOff, int k, float[] w, int n, float[] bias, Activation act,
-                            float[] residual, float[] c, int cOff) {
-        int bound = S.loopBound(n);
-        if (bias == null) {
-            java.util.Arrays.fill(c, cOff, cOff + n, 0f);
+    /**
+     * Strided form: row i of a starts at aOff + i·lda; row i of c (and of residual, which shares
+     * c's layout) at cOff + i·ldc. c must not overlap a or residual.
+     */
+    public static void matmul(float[] a, int aOff, int lda, int m, PackedMatrix b, float[] bias, Activation act,
+                              float[] residual, float[] c, int cOff, int ldc) {
+        int k = b.rows();
+        int n = b.cols();
+        check(a, aOff, lda, m, k, "a");
+        check(c, cOff, ldc, m, n, "c");
+        if (residual != null) {
+            check(residual, cOff, ldc, m, n, "residual");
+        }
+        if (bias != null && bias.length < n) {
+            throw new IllegalArgumentException("bias has " + bias.length + " values, need " + n);
+        }
+        if (c == a || c == residual) {
+            throw new IllegalArgumentException("c must not alias a or residual");
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        Job job = new Job(a, aOff, lda, m, k, n, b.data(), bias, act == null ? Activation.NONE : act, residual,
+                c, cOff, ldc);
+        int panels = PackedMatrix.panels(n);
+        Parallel pool = Parallel.shared();
+        int threads = pool.threads();
+        long flops = 2L * m * n * Math.max(k, 1);
+        if (threads == 1 || flops < 200_000) {
+            job.run(0, m, 0, panels);
+        } else if (m >= MIN_ROWS_PER_THREAD * threads || panels < threads) {
+            // Row ranges of whole micro-tiles, as equal as possible: every thread gets the same work.
+            int tiles = (m + MR - 1) / MR;
+            pool.forEach(threads, t -> {
+                int from = Math.min(m, (int) ((long) tiles * t / threads) * MR);
+                int to = Math.min(m, (int) ((long) tiles * (t + 1) / threads) * MR);
+                if (from < to) {
+                    job.run(from, to, 0, panels);
+                }
+            });
         } else {
-            System.arraycopy(bias, 0, c, cOff, n);
+            pool.forEach(threads, t -> {
+                int from = (int) ((long) panels * t / threads);
+                int to = (int) ((long) panels * (t + 1) / threads);
+                if (from < to) {
+                    job.run(0, m, from, to);
+                }
+            });
         }
-        for (int p = 0; p < k; p++) {
-            float av = a[aOff + p];
-            FloatVector va = FloatVector.broadcast(S, av);
-            int wOff = p * n;
-            int j = 0;
-            for (; j < bound; j += S.length()) {
-                FloatVector acc = FloatVector.fromArray(S, c, cOff + j);
-                FloatVector.fromArray(S, w, wOff + j).fma(va, acc).intoArray(c, cOff + j);
+    }
+
+    private static void check(float[] x, int off, int ld, int rows, int cols, String name) {
+        if (rows < 0 || off < 0 || (rows > 0 && ld < cols)) {
+            throw new IllegalArgumentException(name + ": bad layout, offset " + off + ", stride " + ld + " for "
+                    + rows + " x " + cols);
+        }
+        if (rows > 0 && (long) off + (long) (rows - 1) * ld + cols > x.length) {
+            throw new IllegalArgumentException(name + " has " + x.length + " values, too few for " + rows + " x "
+                    + cols + " at offset " + off + " stride " + ld);
+        }
+    }
+
+    /** One call's operands; run() computes a rectangle of C (rows x column panels). */
+    private record Job(float[] a, int aOff, int lda, int m, int k, int n, float[] b, float[] bias, Activation act,
+                       float[] residual, float[] c, int cOff, int ldc) {
+
+        void run(int rowFrom, int rowTo, int panelFrom, int panelTo) {
+            float[] ap = PACK.get();
+            if (k == 0) {
+                // Empty inner dimension: the product is zero, only the epilogue remains.
+                for (int i = rowFrom; i < rowTo; i += MR) {
+                    int rows = Math.min(MR, rowTo - i);
+                    java.util.Arrays.fill(ap, 0, MR, 0f);
+                    for (int jp = panelFrom; jp < panelTo; jp++) {
+                        kernel6(ap, 0, b, 0, 0, rows, i, jp * NR, true, true, this);
+                    }
+                }
+                return;
             }
-            for (; j < n; j++) {
-                c[cOff + j] += av * w[wOff + j];
+            for (int i0 = rowFrom; i0 < rowTo; i0 += MC) {
+                int rows = Math.min(MC, rowTo - i0);
+                for (int k0 = 0; k0 < k; k0 += KC) {
+                    int kc = Math.min(KC, k - k0);
+                    packA(i0, rows, k0, kc, ap);
+                    boolean first = k0 == 0;
+                    boolean last = k0 + kc == k;
+                    for (int jp = panelFrom; jp < panelTo; jp++) {
+                        int bOff = jp * k * NR + k0 * NR;
+                        int col = jp * NR;
+                        for (int r = 0; r < rows; r += MR) {
+                            int rr = Math.min(MR, rows - r);
+                            if (rr > 2) {
+                                kernel6(ap, r * kc, b, bOff, kc, rr, i0 + r, col, first, last, this);
+                            } else {
+                                kernel2(ap, r * kc, b, bOff, kc, rr, i0 + r, col, first, last, this);
+                            }
+                        }
+                    }
+                }
             }
         }
-        if (act != Activation.NONE || residual != null) {
-            for (int j = 0; j < n; j++) {
-                float v = act.apply(c[cOff + j]);
-                c[cOff + j] = residual == null ? v : v + residual[cOff + j];
+
+        /**
+         * Packs A[i0.., k0..] (rows x kc) as micro-panels of MR rows interleaved by k: the kernel
+         * then broadcasts MR consecutive floats per k step. Rows past the end are zero so every
+         * kernel can read MR values per step.
+         */
+        private void packA(int i0, int rows, int k0, int kc, float[] ap) {
+            for (int r0 = 0; r0 < rows; r0 += MR) {
+                int base = r0 * kc;
+                int rr = Math.min(MR, rows - r0);
+                for (int r = 0; r < MR; r++) {
+                    if (r < rr) {
+                        int src = aOff + (i0 + r0 + r) * lda + k0;
+                        for (int p = 0; p < kc; p++) {
+                            ap[base + p * MR + r] = a[src + p];
+                        }
+                    } else {
+                        for (int p = 0; p < kc; p++) {
+                            ap[base + p * MR + r] = 0f;
+                        }
+                    }
+                }
             }
+        }
+    }
+
+    /** MR x NR tile for 3..6 valid rows (padded rows of the A pack are zero, their results are dropped). */
+    private static void kernel6(float[] ap, int aOff, float[] b, int bOff, int kc, int rows, int row, int col,
+                                boolean first, boolean last, Job j) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (first) {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
+        } else {
+            c00 = load(j, row, col, rows > 0);
+            c01 = load(j, row, col + L, rows > 0);
+            c10 = load(j, row + 1, col, rows > 1);
+            c11 = load(j, row + 1, col + L, rows > 1);
+            c20 = load(j, row + 2, col, rows > 2);
+            c21 = load(j, row + 2, col + L, rows > 2);
+            c30 = load(j, row + 3, col, rows > 3);
+            c31 = load(j, row + 3, col + L, rows > 3);
+            c40 = load(j, row + 4, col, rows > 4);
+            c41 = load(j, row + 4, col + L, rows > 4);
+            c50 = load(j, row + 5, col, rows > 5);
+            c51 = load(j, row + 5, col + L, rows > 5);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bo = bOff + p * NR;
+            int ao = aOff + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ao]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(S, ap[ao + 4]);
+            c40 = b0.fma(x, c40);
+            c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(S, ap[ao + 5]);
+            c50 = b0.fma(x, c50);
+            c51 = b1.fma(x, c51);
+        }
+        store(j, c00, row, col, last, rows > 0);
+        store(j, c01, row, col + L, last, rows > 0);
+        store(j, c10, row + 1, col, last, rows > 1);
+        store(j, c11, row + 1, col + L, last, rows > 1);
+        store(j, c20, row + 2, col, last, rows > 2);
+        store(j, c21, row + 2, col + L, last, rows > 2);
+        store(j, c30, row + 3, col, last, rows > 3);
+        store(j, c31, row + 3, col + L, last, rows > 3);
+        store(j, c40, row + 4, col, last, rows > 4);
+        store(j, c41, row + 4, col + L, last, rows > 4);
+        store(j, c50, row + 5, col, last, rows > 5);
+        store(j, c51, row + 5, col + L, last, rows > 5);
+    }
+
+    /**
+     * 2 x NR tile for the last one or two rows, and for M = 1..2 (single short texts), where the
+     * six-row kernel would waste two thirds of its FMAs. Two k steps per iteration so four
+     * independent accumulators hide the FMA latency.
+     */
+    private static void kernel2(float[] ap, int aOff, float[] b, int bOff, int kc, int rows, int row, int col,
+                                boolean first, boolean last, Job j) {
+        FloatVector c00, c01, c10, c11;
+        FloatVector d00 = FloatVector.zero(S), d01 = d00, d10 = d00, d11 = d00;
+        if (first) {
+            c00 = c01 = c10 = c11 = FloatVector.zero(S);
+        } else {
+            c00 = load(j, row, col, rows > 0);
+            c01 = load(j, row, col + L, rows > 0);
+            c10 = load(j, row + 1, col, rows > 1);
+            c11 = load(j, row + 1, col + L, rows > 1);
+        }
+        int p = 0;
+        for (; p + 1 < kc; p += 2) {
+            int bo = bOff + p * NR;
+            int ao = aOff + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector e0 = FloatVector.fromArray(S, b, bo + NR);
+            FloatVector e1 = FloatVector.fromArray(S, b, bo + NR + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ao]);
+            FloatVector y = FloatVector.broadcast(S, ap[ao + MR]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            d00 = e0.fma(y, d00);
+            d01 = e1.fma(y, d01);
+            x = FloatVector.broadcast(S, ap[ao + 1]);
+            y = FloatVector.broadcast(S, ap[ao + MR + 1]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            d10 = e0.fma(y, d10);
+            d11 = e1.fma(y, d11);
+        }
+        if (p < kc) {
+            int bo = bOff + p * NR;
+            int ao = aOff + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ao]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+        }
+        store(j, c00.add(d00), row, col, last, rows > 0);
+        store(j, c01.add(d01), row, col + L, last, rows > 0);
+        store(j, c10.add(d10), row + 1, col, last, rows > 1);
+        store(j, c11.add(d11), row + 1, col + L, last, rows > 1);
+    }
+
+    /** A partial sum of an earlier K block (masked at the right edge of C). */
+    private static FloatVector load(Job j, int row, int col, boolean valid) {
+        if (!valid || col >= j.n) {
+            return FloatVector.zero(S);
+        }
+        int off = j.cOff + row * j.ldc + col;
+        if (col + L <= j.n) {
+            return FloatVector.fromArray(S, j.c, off);
+        }
+        return FloatVector.fromArray(S, j.c, off, S.indexInRange(col, j.n));
+    }
+
+    /** Writes one accumulator vector; at the last K block through the fused epilogue. */
+    private static void store(Job j, FloatVector v, int row, int col, boolean last, boolean valid) {
+        if (!valid || col >= j.n) {
+            return;
+        }
+        int off = j.cOff + row * j.ldc + col;
+        if (col + L <= j.n) {
+            if (last) {
+                if (j.bias != null) {
+                    v = v.add(FloatVector.fromArray(S, j.bias, col));
+                }
+                if (j.act == Activation.GELU) {
+                    v = VectorMath.gelu(v);
+                }
+                if (j.residual != null) {
+                    v = v.add(FloatVector.fromArray(S, j.residual, off));
+                }
+            }
+            v.intoArray(j.c, off);
+        } else {
+            VectorMask<Float> mask = S.indexInRange(col, j.n);
+            if (last) {
+                if (j.bias != null) {
+                    v = v.add(FloatVector.fromArray(S, j.bias, col, mask));
+                }
+                if (j.act == Activation.GELU) {
+                    v = VectorMath.gelu(v);
+                }
+                if (j.residual != null) {
+                    v = v.add(FloatVector.fromArray(S, j.residual, off, mask));
+                }
+            }
+            v.intoArray(j.c, off, mask);
         }
     }
 }
