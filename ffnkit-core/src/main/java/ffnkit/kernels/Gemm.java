@@ -9,12 +9,12 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Structure (Goto/BLIS style, B packed once at load):
  * <ul>
- * <li>a register-blocked micro-kernel computes an MR x NR tile (6 rows x 2 vectors: 12 accumulators,
- *     which leaves room in the 16 AVX2 registers for two B vectors and one broadcast);</li>
+ * <li>a register-blocked micro-kernel computes an MR x NR tile (6 or 4 rows x 2 vectors, see
+ *     {@link #MR}), broadcasting packed A values against two B vectors;</li>
  * <li>K is split into blocks of {@link #KC} so a kernel's B micro-panel (KC x NR) stays in L1 while
  *     it is reused for every MR rows of the A block; the packed A block (MC x KC) stays in L2;</li>
- * <li>the epilogue (bias, GELU, residual) runs on the accumulators in registers at the last K block,
- *     so C is written once;</li>
+ * <li>the epilogue (bias, GELU, residual) runs over each MC x NR tile right after its last K block,
+ *     while the tile is still in L1;</li>
  * <li>work is split statically over the shared pool: by rows when there are enough of them, else by
  *     column panels (M = 1..8 would otherwise leave all but one core idle).</li>
  * </ul>
@@ -24,10 +24,19 @@ public final class Gemm {
 
     private static final VectorSpecies<Float> S = Simd.FLOAT;
     private static final int L = S.length();
-    static final int MR = 6;
+    /**
+     * Rows per micro-tile. With AVX-512's 32 registers, 6 rows x 2 vectors (12 accumulators) runs at
+     * ~100% of the FMA peak in L1; with AVX2's 16, C2 runs that tile at half speed (measured with
+     * -XX:UseAVX=2 on Zen 4: 6x2 ~30-50, 4x2 ~64 GFLOP/s), so AVX2 machines get 4 x 2.
+     */
+    static final int MR = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 6 : 4;
     static final int NR = PackedMatrix.NR;
-    /** K block: KC x NR floats of B (32 KiB at 512-bit vectors, 16 KiB at 256-bit) fill half of L1 or less. */
-    static final int KC = Integer.getInteger("ffnkit.gemm.kc", 256);
+    /**
+     * K block. KC x NR floats of B is 48 KiB at 512-bit vectors (24 KiB at 256-bit): it streams from
+     * L2 with the hardware prefetcher; measured on Zen 4, 384 beat 128 and 256 by 2-4% and makes
+     * K = 384 (QKV, out-proj, FFN up) a single block.
+     */
+    static final int KC = Integer.getInteger("ffnkit.gemm.kc", 384);
     /** Rows per A block; MC x KC floats (96 KiB) live in L2 across all column panels. */
     static final int MC = Integer.getInteger("ffnkit.gemm.mc", 96);
     /** Below this many rows per thread, splitting columns beats splitting rows (B traffic dominates). */
@@ -114,12 +123,12 @@ public final class Gemm {
             float[] ap = PACK.get();
             if (k == 0) {
                 // Empty inner dimension: the product is zero, only the epilogue remains.
-                for (int i = rowFrom; i < rowTo; i += MR) {
-                    int rows = Math.min(MR, rowTo - i);
-                    java.util.Arrays.fill(ap, 0, MR, 0f);
-                    for (int jp = panelFrom; jp < panelTo; jp++) {
-                        kernel6(ap, 0, b, 0, 0, rows, i, jp * NR, true, true, this);
-                    }
+                for (int i = rowFrom; i < rowTo; i++) {
+                    int from = cOff + i * ldc + panelFrom * NR;
+                    java.util.Arrays.fill(c, from, from + Math.min(n, panelTo * NR) - panelFrom * NR, 0f);
+                }
+                for (int jp = panelFrom; jp < panelTo; jp++) {
+                    epilogue(rowFrom, rowTo - rowFrom, jp * NR);
                 }
                 return;
             }
@@ -135,12 +144,62 @@ public final class Gemm {
                         int col = jp * NR;
                         for (int r = 0; r < rows; r += MR) {
                             int rr = Math.min(MR, rows - r);
-                            if (rr > 2) {
-                                kernel6(ap, r * kc, b, bOff, kc, rr, i0 + r, col, first, last, this);
+                            if (rr > 2 && MR == 6) {
+                                kernel6(ap, r * kc, b, bOff, kc, rr, i0 + r, col, first, this);
+                            } else if (rr > 2) {
+                                kernel4(ap, r * kc, b, bOff, kc, rr, i0 + r, col, first, this);
                             } else {
-                                kernel2(ap, r * kc, b, bOff, kc, rr, i0 + r, col, first, last, this);
+                                kernel2(ap, r * kc, b, bOff, kc, rr, i0 + r, col, first, this);
                             }
                         }
+                        if (last) {
+                            // The block's rows x NR tile was just written and is still in L1.
+                            epilogue(i0, rows, col);
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
+         * Fused epilogue for rows [row, row+rows) x columns [col, col+NR) of C, run right after the
+         * tile's last K block while it is in L1. Kept out of the micro-kernels on purpose: inlining
+         * twelve GELUs there made C2 give up on inlining and box vectors (10x slower).
+         */
+        private void epilogue(int row, int rows, int col) {
+            if (bias == null && act == Activation.NONE && residual == null) {
+                return;
+            }
+            int end = Math.min(col + NR, n);
+            for (int i = row; i < row + rows; i++) {
+                int base = cOff + i * ldc;
+                for (int jc = col; jc < end; jc += L) {
+                    int off = base + jc;
+                    if (jc + L <= n) {
+                        FloatVector v = FloatVector.fromArray(S, c, off);
+                        if (bias != null) {
+                            v = v.add(FloatVector.fromArray(S, bias, jc));
+                        }
+                        if (act == Activation.GELU) {
+                            v = VectorMath.gelu(v);
+                        }
+                        if (residual != null) {
+                            v = v.add(FloatVector.fromArray(S, residual, off));
+                        }
+                        v.intoArray(c, off);
+                    } else {
+                        VectorMask<Float> mask = S.indexInRange(jc, n);
+                        FloatVector v = FloatVector.fromArray(S, c, off, mask);
+                        if (bias != null) {
+                            v = v.add(FloatVector.fromArray(S, bias, jc, mask));
+                        }
+                        if (act == Activation.GELU) {
+                            v = VectorMath.gelu(v);
+                        }
+                        if (residual != null) {
+                            v = v.add(FloatVector.fromArray(S, residual, off, mask));
+                        }
+                        v.intoArray(c, off, mask);
                     }
                 }
             }
@@ -173,7 +232,7 @@ public final class Gemm {
 
     /** MR x NR tile for 3..6 valid rows (padded rows of the A pack are zero, their results are dropped). */
     private static void kernel6(float[] ap, int aOff, float[] b, int bOff, int kc, int rows, int row, int col,
-                                boolean first, boolean last, Job j) {
+                                boolean first, Job j) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (first) {
             c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
@@ -215,18 +274,62 @@ public final class Gemm {
             c50 = b0.fma(x, c50);
             c51 = b1.fma(x, c51);
         }
-        store(j, c00, row, col, last, rows > 0);
-        store(j, c01, row, col + L, last, rows > 0);
-        store(j, c10, row + 1, col, last, rows > 1);
-        store(j, c11, row + 1, col + L, last, rows > 1);
-        store(j, c20, row + 2, col, last, rows > 2);
-        store(j, c21, row + 2, col + L, last, rows > 2);
-        store(j, c30, row + 3, col, last, rows > 3);
-        store(j, c31, row + 3, col + L, last, rows > 3);
-        store(j, c40, row + 4, col, last, rows > 4);
-        store(j, c41, row + 4, col + L, last, rows > 4);
-        store(j, c50, row + 5, col, last, rows > 5);
-        store(j, c51, row + 5, col + L, last, rows > 5);
+        store(j, c00, row, col, rows > 0);
+        store(j, c01, row, col + L, rows > 0);
+        store(j, c10, row + 1, col, rows > 1);
+        store(j, c11, row + 1, col + L, rows > 1);
+        store(j, c20, row + 2, col, rows > 2);
+        store(j, c21, row + 2, col + L, rows > 2);
+        store(j, c30, row + 3, col, rows > 3);
+        store(j, c31, row + 3, col + L, rows > 3);
+        store(j, c40, row + 4, col, rows > 4);
+        store(j, c41, row + 4, col + L, rows > 4);
+        store(j, c50, row + 5, col, rows > 5);
+        store(j, c51, row + 5, col + L, rows > 5);
+    }
+
+    /** 4 x NR tile (MR = 4) for 3..4 valid rows (padded rows of the A pack are zero, their results are dropped). */
+    private static void kernel4(float[] ap, int aOff, float[] b, int bOff, int kc, int rows, int row, int col,
+                                boolean first, Job j) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (first) {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S);
+        } else {
+            c00 = load(j, row, col, rows > 0);
+            c01 = load(j, row, col + L, rows > 0);
+            c10 = load(j, row + 1, col, rows > 1);
+            c11 = load(j, row + 1, col + L, rows > 1);
+            c20 = load(j, row + 2, col, rows > 2);
+            c21 = load(j, row + 2, col + L, rows > 2);
+            c30 = load(j, row + 3, col, rows > 3);
+            c31 = load(j, row + 3, col + L, rows > 3);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bo = bOff + p * NR;
+            int ao = aOff + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ao]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+        }
+        store(j, c00, row, col, rows > 0);
+        store(j, c01, row, col + L, rows > 0);
+        store(j, c10, row + 1, col, rows > 1);
+        store(j, c11, row + 1, col + L, rows > 1);
+        store(j, c20, row + 2, col, rows > 2);
+        store(j, c21, row + 2, col + L, rows > 2);
+        store(j, c30, row + 3, col, rows > 3);
+        store(j, c31, row + 3, col + L, rows > 3);
     }
 
     /**
@@ -235,7 +338,7 @@ public final class Gemm {
      * independent accumulators hide the FMA latency.
      */
     private static void kernel2(float[] ap, int aOff, float[] b, int bOff, int kc, int rows, int row, int col,
-                                boolean first, boolean last, Job j) {
+                                boolean first, Job j) {
         FloatVector c00, c01, c10, c11;
         FloatVector d00 = FloatVector.zero(S), d01 = d00, d10 = d00, d11 = d00;
         if (first) {
@@ -279,10 +382,10 @@ public final class Gemm {
             c10 = b0.fma(x, c10);
             c11 = b1.fma(x, c11);
         }
-        store(j, c00.add(d00), row, col, last, rows > 0);
-        store(j, c01.add(d01), row, col + L, last, rows > 0);
-        store(j, c10.add(d10), row + 1, col, last, rows > 1);
-        store(j, c11.add(d11), row + 1, col + L, last, rows > 1);
+        store(j, c00.add(d00), row, col, rows > 0);
+        store(j, c01.add(d01), row, col + L, rows > 0);
+        store(j, c10.add(d10), row + 1, col, rows > 1);
+        store(j, c11.add(d11), row + 1, col + L, rows > 1);
     }
 
     /** A partial sum of an earlier K block (masked at the right edge of C). */
@@ -297,39 +400,16 @@ public final class Gemm {
         return FloatVector.fromArray(S, j.c, off, S.indexInRange(col, j.n));
     }
 
-    /** Writes one accumulator vector; at the last K block through the fused epilogue. */
-    private static void store(Job j, FloatVector v, int row, int col, boolean last, boolean valid) {
+    /** Writes one accumulator vector (masked at the right edge of C). */
+    private static void store(Job j, FloatVector v, int row, int col, boolean valid) {
         if (!valid || col >= j.n) {
             return;
         }
         int off = j.cOff + row * j.ldc + col;
         if (col + L <= j.n) {
-            if (last) {
-                if (j.bias != null) {
-                    v = v.add(FloatVector.fromArray(S, j.bias, col));
-                }
-                if (j.act == Activation.GELU) {
-                    v = VectorMath.gelu(v);
-                }
-                if (j.residual != null) {
-                    v = v.add(FloatVector.fromArray(S, j.residual, off));
-                }
-            }
             v.intoArray(j.c, off);
         } else {
-            VectorMask<Float> mask = S.indexInRange(col, j.n);
-            if (last) {
-                if (j.bias != null) {
-                    v = v.add(FloatVector.fromArray(S, j.bias, col, mask));
-                }
-                if (j.act == Activation.GELU) {
-                    v = VectorMath.gelu(v);
-                }
-                if (j.residual != null) {
-                    v = v.add(FloatVector.fromArray(S, j.residual, off, mask));
-                }
-            }
-            v.intoArray(j.c, off, mask);
+            v.intoArray(j.c, off, S.indexInRange(col, j.n));
         }
     }
 }
