@@ -42,7 +42,9 @@ public final class Gemm {
     /** Below this many rows per thread, splitting columns beats splitting rows (B traffic dominates). */
     private static final int MIN_ROWS_PER_THREAD = 48;
 
-    private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
+    /** Per-thread workspace: the packed A block, then one MR x NR scratch tile for edge tiles. */
+    private static final ThreadLocal<float[]> WORK = ThreadLocal.withInitial(() -> new float[MC * KC + MR * NR]);
+    private static final int TILE = MC * KC;
 
     private Gemm() {
     }
@@ -120,7 +122,7 @@ public final class Gemm {
                        float[] residual, float[] c, int cOff, int ldc) {
 
         void run(int rowFrom, int rowTo, int panelFrom, int panelTo) {
-            float[] ap = PACK.get();
+            float[] ap = WORK.get();
             if (k == 0) {
                 // Empty inner dimension: the product is zero, only the epilogue remains.
                 for (int i = rowFrom; i < rowTo; i++) {
@@ -144,12 +146,22 @@ public final class Gemm {
                         int col = jp * NR;
                         for (int r = 0; r < rows; r += MR) {
                             int rr = Math.min(MR, rows - r);
-                            if (rr > 2 && MR == 6) {
-                                kernel6(ap, r * kc, b, bOff, kc, rr, i0 + r, col, first, this);
-                            } else if (rr > 2) {
-                                kernel4(ap, r * kc, b, bOff, kc, rr, i0 + r, col, first, this);
+                            int row = i0 + r;
+                            if (rr == MR && col + NR <= n) {
+                                kernel(ap, r * kc, bOff, kc, rr, c, cOff + row * ldc + col, ldc, first);
                             } else {
-                                kernel2(ap, r * kc, b, bOff, kc, rr, i0 + r, col, first, this);
+                                // Edge tile (last rows or last panel): compute into the scratch tile so
+                                // the kernels only ever do full, unmasked vector loads and stores.
+                                int width = Math.min(NR, n - col);
+                                if (!first) {
+                                    for (int i = 0; i < rr; i++) {
+                                        System.arraycopy(c, cOff + (row + i) * ldc + col, ap, TILE + i * NR, width);
+                                    }
+                                }
+                                kernel(ap, r * kc, bOff, kc, rr, ap, TILE, NR, first);
+                                for (int i = 0; i < rr; i++) {
+                                    System.arraycopy(ap, TILE + i * NR, c, cOff + (row + i) * ldc + col, width);
+                                }
                             }
                         }
                         if (last) {
@@ -158,6 +170,18 @@ public final class Gemm {
                         }
                     }
                 }
+            }
+        }
+
+        /** The micro-kernel for rr rows (at most MR) on a destination with full NR-wide rows. */
+        private void kernel(float[] ap, int aOff, int bOff, int kc, int rr, float[] d, int dOff, int ldd,
+                            boolean first) {
+            if (rr <= 2) {
+                kernel2(ap, aOff, b, bOff, kc, d, dOff, ldd, first);
+            } else if (MR == 6) {
+                kernel6(ap, aOff, b, bOff, kc, d, dOff, ldd, first);
+            } else {
+                kernel4(ap, aOff, b, bOff, kc, d, dOff, ldd, first);
             }
         }
 
@@ -231,24 +255,24 @@ public final class Gemm {
     }
 
     /** MR x NR tile for 3..6 valid rows (padded rows of the A pack are zero, their results are dropped). */
-    private static void kernel6(float[] ap, int aOff, float[] b, int bOff, int kc, int rows, int row, int col,
-                                boolean first, Job j) {
+    private static void kernel6(float[] ap, int aOff, float[] b, int bOff, int kc, float[] d, int dOff, int ldd,
+                                boolean first) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (first) {
             c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
         } else {
-            c00 = load(j, row, col, rows > 0);
-            c01 = load(j, row, col + L, rows > 0);
-            c10 = load(j, row + 1, col, rows > 1);
-            c11 = load(j, row + 1, col + L, rows > 1);
-            c20 = load(j, row + 2, col, rows > 2);
-            c21 = load(j, row + 2, col + L, rows > 2);
-            c30 = load(j, row + 3, col, rows > 3);
-            c31 = load(j, row + 3, col + L, rows > 3);
-            c40 = load(j, row + 4, col, rows > 4);
-            c41 = load(j, row + 4, col + L, rows > 4);
-            c50 = load(j, row + 5, col, rows > 5);
-            c51 = load(j, row + 5, col + L, rows > 5);
+            c00 = FloatVector.fromArray(S, d, dOff);
+            c01 = FloatVector.fromArray(S, d, dOff + L);
+            c10 = FloatVector.fromArray(S, d, dOff + ldd);
+            c11 = FloatVector.fromArray(S, d, dOff + ldd + L);
+            c20 = FloatVector.fromArray(S, d, dOff + 2 * ldd);
+            c21 = FloatVector.fromArray(S, d, dOff + 2 * ldd + L);
+            c30 = FloatVector.fromArray(S, d, dOff + 3 * ldd);
+            c31 = FloatVector.fromArray(S, d, dOff + 3 * ldd + L);
+            c40 = FloatVector.fromArray(S, d, dOff + 4 * ldd);
+            c41 = FloatVector.fromArray(S, d, dOff + 4 * ldd + L);
+            c50 = FloatVector.fromArray(S, d, dOff + 5 * ldd);
+            c51 = FloatVector.fromArray(S, d, dOff + 5 * ldd + L);
         }
         for (int p = 0; p < kc; p++) {
             int bo = bOff + p * NR;
@@ -274,35 +298,35 @@ public final class Gemm {
             c50 = b0.fma(x, c50);
             c51 = b1.fma(x, c51);
         }
-        store(j, c00, row, col, rows > 0);
-        store(j, c01, row, col + L, rows > 0);
-        store(j, c10, row + 1, col, rows > 1);
-        store(j, c11, row + 1, col + L, rows > 1);
-        store(j, c20, row + 2, col, rows > 2);
-        store(j, c21, row + 2, col + L, rows > 2);
-        store(j, c30, row + 3, col, rows > 3);
-        store(j, c31, row + 3, col + L, rows > 3);
-        store(j, c40, row + 4, col, rows > 4);
-        store(j, c41, row + 4, col + L, rows > 4);
-        store(j, c50, row + 5, col, rows > 5);
-        store(j, c51, row + 5, col + L, rows > 5);
+        c00.intoArray(d, dOff);
+        c01.intoArray(d, dOff + L);
+        c10.intoArray(d, dOff + ldd);
+        c11.intoArray(d, dOff + ldd + L);
+        c20.intoArray(d, dOff + 2 * ldd);
+        c21.intoArray(d, dOff + 2 * ldd + L);
+        c30.intoArray(d, dOff + 3 * ldd);
+        c31.intoArray(d, dOff + 3 * ldd + L);
+        c40.intoArray(d, dOff + 4 * ldd);
+        c41.intoArray(d, dOff + 4 * ldd + L);
+        c50.intoArray(d, dOff + 5 * ldd);
+        c51.intoArray(d, dOff + 5 * ldd + L);
     }
 
     /** 4 x NR tile (MR = 4) for 3..4 valid rows (padded rows of the A pack are zero, their results are dropped). */
-    private static void kernel4(float[] ap, int aOff, float[] b, int bOff, int kc, int rows, int row, int col,
-                                boolean first, Job j) {
+    private static void kernel4(float[] ap, int aOff, float[] b, int bOff, int kc, float[] d, int dOff, int ldd,
+                                boolean first) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (first) {
             c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S);
         } else {
-            c00 = load(j, row, col, rows > 0);
-            c01 = load(j, row, col + L, rows > 0);
-            c10 = load(j, row + 1, col, rows > 1);
-            c11 = load(j, row + 1, col + L, rows > 1);
-            c20 = load(j, row + 2, col, rows > 2);
-            c21 = load(j, row + 2, col + L, rows > 2);
-            c30 = load(j, row + 3, col, rows > 3);
-            c31 = load(j, row + 3, col + L, rows > 3);
+            c00 = FloatVector.fromArray(S, d, dOff);
+            c01 = FloatVector.fromArray(S, d, dOff + L);
+            c10 = FloatVector.fromArray(S, d, dOff + ldd);
+            c11 = FloatVector.fromArray(S, d, dOff + ldd + L);
+            c20 = FloatVector.fromArray(S, d, dOff + 2 * ldd);
+            c21 = FloatVector.fromArray(S, d, dOff + 2 * ldd + L);
+            c30 = FloatVector.fromArray(S, d, dOff + 3 * ldd);
+            c31 = FloatVector.fromArray(S, d, dOff + 3 * ldd + L);
         }
         for (int p = 0; p < kc; p++) {
             int bo = bOff + p * NR;
@@ -322,14 +346,14 @@ public final class Gemm {
             c30 = b0.fma(x, c30);
             c31 = b1.fma(x, c31);
         }
-        store(j, c00, row, col, rows > 0);
-        store(j, c01, row, col + L, rows > 0);
-        store(j, c10, row + 1, col, rows > 1);
-        store(j, c11, row + 1, col + L, rows > 1);
-        store(j, c20, row + 2, col, rows > 2);
-        store(j, c21, row + 2, col + L, rows > 2);
-        store(j, c30, row + 3, col, rows > 3);
-        store(j, c31, row + 3, col + L, rows > 3);
+        c00.intoArray(d, dOff);
+        c01.intoArray(d, dOff + L);
+        c10.intoArray(d, dOff + ldd);
+        c11.intoArray(d, dOff + ldd + L);
+        c20.intoArray(d, dOff + 2 * ldd);
+        c21.intoArray(d, dOff + 2 * ldd + L);
+        c30.intoArray(d, dOff + 3 * ldd);
+        c31.intoArray(d, dOff + 3 * ldd + L);
     }
 
     /**
@@ -337,17 +361,17 @@ public final class Gemm {
      * six-row kernel would waste two thirds of its FMAs. Two k steps per iteration so four
      * independent accumulators hide the FMA latency.
      */
-    private static void kernel2(float[] ap, int aOff, float[] b, int bOff, int kc, int rows, int row, int col,
-                                boolean first, Job j) {
+    private static void kernel2(float[] ap, int aOff, float[] b, int bOff, int kc, float[] d, int dOff, int ldd,
+                                boolean first) {
         FloatVector c00, c01, c10, c11;
         FloatVector d00 = FloatVector.zero(S), d01 = d00, d10 = d00, d11 = d00;
         if (first) {
             c00 = c01 = c10 = c11 = FloatVector.zero(S);
         } else {
-            c00 = load(j, row, col, rows > 0);
-            c01 = load(j, row, col + L, rows > 0);
-            c10 = load(j, row + 1, col, rows > 1);
-            c11 = load(j, row + 1, col + L, rows > 1);
+            c00 = FloatVector.fromArray(S, d, dOff);
+            c01 = FloatVector.fromArray(S, d, dOff + L);
+            c10 = FloatVector.fromArray(S, d, dOff + ldd);
+            c11 = FloatVector.fromArray(S, d, dOff + ldd + L);
         }
         int p = 0;
         for (; p + 1 < kc; p += 2) {
@@ -382,34 +406,9 @@ public final class Gemm {
             c10 = b0.fma(x, c10);
             c11 = b1.fma(x, c11);
         }
-        store(j, c00.add(d00), row, col, rows > 0);
-        store(j, c01.add(d01), row, col + L, rows > 0);
-        store(j, c10.add(d10), row + 1, col, rows > 1);
-        store(j, c11.add(d11), row + 1, col + L, rows > 1);
-    }
-
-    /** A partial sum of an earlier K block (masked at the right edge of C). */
-    private static FloatVector load(Job j, int row, int col, boolean valid) {
-        if (!valid || col >= j.n) {
-            return FloatVector.zero(S);
-        }
-        int off = j.cOff + row * j.ldc + col;
-        if (col + L <= j.n) {
-            return FloatVector.fromArray(S, j.c, off);
-        }
-        return FloatVector.fromArray(S, j.c, off, S.indexInRange(col, j.n));
-    }
-
-    /** Writes one accumulator vector (masked at the right edge of C). */
-    private static void store(Job j, FloatVector v, int row, int col, boolean valid) {
-        if (!valid || col >= j.n) {
-            return;
-        }
-        int off = j.cOff + row * j.ldc + col;
-        if (col + L <= j.n) {
-            v.intoArray(j.c, off);
-        } else {
-            v.intoArray(j.c, off, S.indexInRange(col, j.n));
-        }
+        c00.add(d00).intoArray(d, dOff);
+        c01.add(d01).intoArray(d, dOff + L);
+        c10.add(d10).intoArray(d, dOff + ldd);
+        c11.add(d11).intoArray(d, dOff + ldd + L);
     }
 }
