@@ -37,8 +37,8 @@ public final class Gemm {
      * K = 384 (QKV, out-proj, FFN up) a single block.
      */
     static final int KC = Integer.getInteger("ffnkit.gemm.kc", 384);
-    /** Rows per A block; MC x KC floats (96 KiB) live in L2 across all column panels. */
-    static final int MC = Integer.getInteger("ffnkit.gemm.mc", 96);
+    /** Rows per A block (a multiple of MR); MC x KC floats (144 KiB) live in L2 across all column panels. */
+    static final int MC = Math.max(MR, Integer.getInteger("ffnkit.gemm.mc", 96) / MR * MR);
     /** Below this many rows per thread, splitting columns beats splitting rows (B traffic dominates). */
     private static final int MIN_ROWS_PER_THREAD = 48;
 
