@@ -10,15 +10,18 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Structure (Goto/BLIS style, B packed once at load):
  * <ul>
  * <li>a register-blocked micro-kernel computes an MR x NR tile (6 or 4 rows x 2 vectors, see
- *     {@link #MR}), broadcasting packed A values against two B vectors;</li>
- * <li>K is split into blocks of {@link #KC} so a kernel's B micro-panel (KC x NR) stays in L1 while
- *     it is reused for every MR rows of the A block; the packed A block (MC x KC) stays in L2;</li>
+ *     {@link #MR}), broadcasting A values straight from A's rows against two B vectors. A is not
+ *     packed: that scalar transpose pass cost up to 8% at N = 384, and MR row streams prefetch
+ *     well; only edge tiles copy their few rows into a zero-padded block;</li>
+ * <li>K is split into blocks of {@link #KC} and rows into blocks of {@link #MC}: a B micro-panel
+ *     (KC x NR) is reused for every MR rows of the block, the A block (MC x KC) from L2 for every
+ *     panel;</li>
  * <li>the epilogue (bias, GELU, residual) runs over each MC x NR tile right after its last K block,
  *     while the tile is still in L1;</li>
  * <li>work is split statically over the shared pool: by rows when there are enough of them, else by
  *     column panels (M = 1..8 would otherwise leave all but one core idle).</li>
  * </ul>
- * The only per-thread state is the A-packing buffer, kept in a ThreadLocal and reused.
+ * The only per-thread state is a small edge-tile workspace, kept in a ThreadLocal and reused.
  */
 public final class Gemm {
 
@@ -37,14 +40,14 @@ public final class Gemm {
      * K = 384 (QKV, out-proj, FFN up) a single block.
      */
     static final int KC = Integer.getInteger("ffnkit.gemm.kc", 384);
-    /** Rows per A block (a multiple of MR); MC x KC floats (144 KiB) live in L2 across all column panels. */
+    /** Rows per A block (a multiple of MR); MC x KC floats (144 KiB) stay in L2 across all column panels. */
     static final int MC = Math.max(MR, Integer.getInteger("ffnkit.gemm.mc", 96) / MR * MR);
     /** Below this many rows per thread, splitting columns beats splitting rows (B traffic dominates). */
     private static final int MIN_ROWS_PER_THREAD = 48;
 
-    /** Per-thread workspace: the packed A block, then one MR x NR scratch tile for edge tiles. */
-    private static final ThreadLocal<float[]> WORK = ThreadLocal.withInitial(() -> new float[MC * KC + MR * NR]);
-    private static final int TILE = MC * KC;
+    /** Per-thread workspace for edge tiles: MR x KC rows of A (zero-padded), then an MR x NR C tile. */
+    private static final ThreadLocal<float[]> WORK = ThreadLocal.withInitial(() -> new float[MR * KC + MR * NR]);
+    private static final int TILE = MR * KC;
 
     private Gemm() {
     }
@@ -122,7 +125,7 @@ public final class Gemm {
                        float[] residual, float[] c, int cOff, int ldc) {
 
         void run(int rowFrom, int rowTo, int panelFrom, int panelTo) {
-            float[] ap = WORK.get();
+            float[] ws = WORK.get();
             if (k == 0) {
                 // Empty inner dimension: the product is zero, only the epilogue remains.
                 for (int i = rowFrom; i < rowTo; i++) {
@@ -138,7 +141,6 @@ public final class Gemm {
                 int rows = Math.min(MC, rowTo - i0);
                 for (int k0 = 0; k0 < k; k0 += KC) {
                     int kc = Math.min(KC, k - k0);
-                    packA(i0, rows, k0, kc, ap);
                     boolean first = k0 == 0;
                     boolean last = k0 + kc == k;
                     for (int jp = panelFrom; jp < panelTo; jp++) {
@@ -148,19 +150,27 @@ public final class Gemm {
                             int rr = Math.min(MR, rows - r);
                             int row = i0 + r;
                             if (rr == MR && col + NR <= n) {
-                                kernel(ap, r * kc, bOff, kc, rr, c, cOff + row * ldc + col, ldc, first);
+                                kernel(a, aOff + row * lda + k0, lda, bOff, kc, rr, c, cOff + row * ldc + col, ldc,
+                                        first);
                             } else {
-                                // Edge tile (last rows or last panel): compute into the scratch tile so
-                                // the kernels only ever do full, unmasked vector loads and stores.
+                                // Edge tile (last rows or last panel): zero-padded A rows and a scratch C
+                                // tile, so the kernels only ever do full, unmasked vector loads and stores.
                                 int width = Math.min(NR, n - col);
-                                if (!first) {
-                                    for (int i = 0; i < rr; i++) {
-                                        System.arraycopy(c, cOff + (row + i) * ldc + col, ap, TILE + i * NR, width);
+                                for (int i = 0; i < MR; i++) {
+                                    if (i < rr) {
+                                        System.arraycopy(a, aOff + (row + i) * lda + k0, ws, i * kc, kc);
+                                    } else {
+                                        java.util.Arrays.fill(ws, i * kc, (i + 1) * kc, 0f);
                                     }
                                 }
-                                kernel(ap, r * kc, bOff, kc, rr, ap, TILE, NR, first);
+                                if (!first) {
+                                    for (int i = 0; i < rr; i++) {
+                                        System.arraycopy(c, cOff + (row + i) * ldc + col, ws, TILE + i * NR, width);
+                                    }
+                                }
+                                kernel(ws, 0, kc, bOff, kc, rr, ws, TILE, NR, first);
                                 for (int i = 0; i < rr; i++) {
-                                    System.arraycopy(ap, TILE + i * NR, c, cOff + (row + i) * ldc + col, width);
+                                    System.arraycopy(ws, TILE + i * NR, c, cOff + (row + i) * ldc + col, width);
                                 }
                             }
                         }
@@ -174,14 +184,14 @@ public final class Gemm {
         }
 
         /** The micro-kernel for rr rows (at most MR) on a destination with full NR-wide rows. */
-        private void kernel(float[] ap, int aOff, int bOff, int kc, int rr, float[] d, int dOff, int ldd,
+        private void kernel(float[] x, int xOff, int ldx, int bOff, int kc, int rr, float[] d, int dOff, int ldd,
                             boolean first) {
             if (rr <= 2) {
-                kernel2(ap, aOff, b, bOff, kc, d, dOff, ldd, first);
+                kernel2(x, xOff, ldx, b, bOff, kc, d, dOff, ldd, first);
             } else if (MR == 6) {
-                kernel6(ap, aOff, b, bOff, kc, d, dOff, ldd, first);
+                kernel6(x, xOff, ldx, b, bOff, kc, d, dOff, ldd, first);
             } else {
-                kernel4(ap, aOff, b, bOff, kc, d, dOff, ldd, first);
+                kernel4(x, xOff, ldx, b, bOff, kc, d, dOff, ldd, first);
             }
         }
 
@@ -229,33 +239,10 @@ public final class Gemm {
             }
         }
 
-        /**
-         * Packs A[i0.., k0..] (rows x kc) as micro-panels of MR rows interleaved by k: the kernel
-         * then broadcasts MR consecutive floats per k step. Rows past the end are zero so every
-         * kernel can read MR values per step.
-         */
-        private void packA(int i0, int rows, int k0, int kc, float[] ap) {
-            for (int r0 = 0; r0 < rows; r0 += MR) {
-                int base = r0 * kc;
-                int rr = Math.min(MR, rows - r0);
-                for (int r = 0; r < MR; r++) {
-                    if (r < rr) {
-                        int src = aOff + (i0 + r0 + r) * lda + k0;
-                        for (int p = 0; p < kc; p++) {
-                            ap[base + p * MR + r] = a[src + p];
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            ap[base + p * MR + r] = 0f;
-                        }
-                    }
-                }
-            }
-        }
     }
 
     /** MR x NR tile for 3..6 valid rows (padded rows of the A pack are zero, their results are dropped). */
-    private static void kernel6(float[] ap, int aOff, float[] b, int bOff, int kc, float[] d, int dOff, int ldd,
+    private static void kernel6(float[] x, int xOff, int ldx, float[] b, int bOff, int kc, float[] d, int dOff, int ldd,
                                 boolean first) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (first) {
@@ -274,29 +261,29 @@ public final class Gemm {
             c50 = FloatVector.fromArray(S, d, dOff + 5 * ldd);
             c51 = FloatVector.fromArray(S, d, dOff + 5 * ldd + L);
         }
+        int x0 = xOff, x1 = xOff + ldx, x2 = xOff + 2 * ldx, x3 = xOff + 3 * ldx, x4 = xOff + 4 * ldx, x5 = xOff + 5 * ldx;
         for (int p = 0; p < kc; p++) {
             int bo = bOff + p * NR;
-            int ao = aOff + p * MR;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
-            FloatVector x = FloatVector.broadcast(S, ap[ao]);
-            c00 = b0.fma(x, c00);
-            c01 = b1.fma(x, c01);
-            x = FloatVector.broadcast(S, ap[ao + 1]);
-            c10 = b0.fma(x, c10);
-            c11 = b1.fma(x, c11);
-            x = FloatVector.broadcast(S, ap[ao + 2]);
-            c20 = b0.fma(x, c20);
-            c21 = b1.fma(x, c21);
-            x = FloatVector.broadcast(S, ap[ao + 3]);
-            c30 = b0.fma(x, c30);
-            c31 = b1.fma(x, c31);
-            x = FloatVector.broadcast(S, ap[ao + 4]);
-            c40 = b0.fma(x, c40);
-            c41 = b1.fma(x, c41);
-            x = FloatVector.broadcast(S, ap[ao + 5]);
-            c50 = b0.fma(x, c50);
-            c51 = b1.fma(x, c51);
+            FloatVector v = FloatVector.broadcast(S, x[x0 + p]);
+            c00 = b0.fma(v, c00);
+            c01 = b1.fma(v, c01);
+            v = FloatVector.broadcast(S, x[x1 + p]);
+            c10 = b0.fma(v, c10);
+            c11 = b1.fma(v, c11);
+            v = FloatVector.broadcast(S, x[x2 + p]);
+            c20 = b0.fma(v, c20);
+            c21 = b1.fma(v, c21);
+            v = FloatVector.broadcast(S, x[x3 + p]);
+            c30 = b0.fma(v, c30);
+            c31 = b1.fma(v, c31);
+            v = FloatVector.broadcast(S, x[x4 + p]);
+            c40 = b0.fma(v, c40);
+            c41 = b1.fma(v, c41);
+            v = FloatVector.broadcast(S, x[x5 + p]);
+            c50 = b0.fma(v, c50);
+            c51 = b1.fma(v, c51);
         }
         c00.intoArray(d, dOff);
         c01.intoArray(d, dOff + L);
@@ -313,7 +300,7 @@ public final class Gemm {
     }
 
     /** 4 x NR tile (MR = 4) for 3..4 valid rows (padded rows of the A pack are zero, their results are dropped). */
-    private static void kernel4(float[] ap, int aOff, float[] b, int bOff, int kc, float[] d, int dOff, int ldd,
+    private static void kernel4(float[] x, int xOff, int ldx, float[] b, int bOff, int kc, float[] d, int dOff, int ldd,
                                 boolean first) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (first) {
@@ -328,23 +315,23 @@ public final class Gemm {
             c30 = FloatVector.fromArray(S, d, dOff + 3 * ldd);
             c31 = FloatVector.fromArray(S, d, dOff + 3 * ldd + L);
         }
+        int x0 = xOff, x1 = xOff + ldx, x2 = xOff + 2 * ldx, x3 = xOff + 3 * ldx;
         for (int p = 0; p < kc; p++) {
             int bo = bOff + p * NR;
-            int ao = aOff + p * MR;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
-            FloatVector x = FloatVector.broadcast(S, ap[ao]);
-            c00 = b0.fma(x, c00);
-            c01 = b1.fma(x, c01);
-            x = FloatVector.broadcast(S, ap[ao + 1]);
-            c10 = b0.fma(x, c10);
-            c11 = b1.fma(x, c11);
-            x = FloatVector.broadcast(S, ap[ao + 2]);
-            c20 = b0.fma(x, c20);
-            c21 = b1.fma(x, c21);
-            x = FloatVector.broadcast(S, ap[ao + 3]);
-            c30 = b0.fma(x, c30);
-            c31 = b1.fma(x, c31);
+            FloatVector v = FloatVector.broadcast(S, x[x0 + p]);
+            c00 = b0.fma(v, c00);
+            c01 = b1.fma(v, c01);
+            v = FloatVector.broadcast(S, x[x1 + p]);
+            c10 = b0.fma(v, c10);
+            c11 = b1.fma(v, c11);
+            v = FloatVector.broadcast(S, x[x2 + p]);
+            c20 = b0.fma(v, c20);
+            c21 = b1.fma(v, c21);
+            v = FloatVector.broadcast(S, x[x3 + p]);
+            c30 = b0.fma(v, c30);
+            c31 = b1.fma(v, c31);
         }
         c00.intoArray(d, dOff);
         c01.intoArray(d, dOff + L);
@@ -361,7 +348,7 @@ public final class Gemm {
      * six-row kernel would waste two thirds of its FMAs. Two k steps per iteration so four
      * independent accumulators hide the FMA latency.
      */
-    private static void kernel2(float[] ap, int aOff, float[] b, int bOff, int kc, float[] d, int dOff, int ldd,
+    private static void kernel2(float[] x, int xOff, int ldx, float[] b, int bOff, int kc, float[] d, int dOff, int ldd,
                                 boolean first) {
         FloatVector c00, c01, c10, c11;
         FloatVector d00 = FloatVector.zero(S), d01 = d00, d10 = d00, d11 = d00;
@@ -373,38 +360,37 @@ public final class Gemm {
             c10 = FloatVector.fromArray(S, d, dOff + ldd);
             c11 = FloatVector.fromArray(S, d, dOff + ldd + L);
         }
+        int x0 = xOff, x1 = xOff + ldx;
         int p = 0;
         for (; p + 1 < kc; p += 2) {
             int bo = bOff + p * NR;
-            int ao = aOff + p * MR;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
             FloatVector e0 = FloatVector.fromArray(S, b, bo + NR);
             FloatVector e1 = FloatVector.fromArray(S, b, bo + NR + L);
-            FloatVector x = FloatVector.broadcast(S, ap[ao]);
-            FloatVector y = FloatVector.broadcast(S, ap[ao + MR]);
-            c00 = b0.fma(x, c00);
-            c01 = b1.fma(x, c01);
-            d00 = e0.fma(y, d00);
-            d01 = e1.fma(y, d01);
-            x = FloatVector.broadcast(S, ap[ao + 1]);
-            y = FloatVector.broadcast(S, ap[ao + MR + 1]);
-            c10 = b0.fma(x, c10);
-            c11 = b1.fma(x, c11);
-            d10 = e0.fma(y, d10);
-            d11 = e1.fma(y, d11);
+            FloatVector v = FloatVector.broadcast(S, x[x0 + p]);
+            FloatVector w = FloatVector.broadcast(S, x[x0 + p + 1]);
+            c00 = b0.fma(v, c00);
+            c01 = b1.fma(v, c01);
+            d00 = e0.fma(w, d00);
+            d01 = e1.fma(w, d01);
+            v = FloatVector.broadcast(S, x[x1 + p]);
+            w = FloatVector.broadcast(S, x[x1 + p + 1]);
+            c10 = b0.fma(v, c10);
+            c11 = b1.fma(v, c11);
+            d10 = e0.fma(w, d10);
+            d11 = e1.fma(w, d11);
         }
         if (p < kc) {
             int bo = bOff + p * NR;
-            int ao = aOff + p * MR;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
-            FloatVector x = FloatVector.broadcast(S, ap[ao]);
-            c00 = b0.fma(x, c00);
-            c01 = b1.fma(x, c01);
-            x = FloatVector.broadcast(S, ap[ao + 1]);
-            c10 = b0.fma(x, c10);
-            c11 = b1.fma(x, c11);
+            FloatVector v = FloatVector.broadcast(S, x[x0 + p]);
+            c00 = b0.fma(v, c00);
+            c01 = b1.fma(v, c01);
+            v = FloatVector.broadcast(S, x[x1 + p]);
+            c10 = b0.fma(v, c10);
+            c11 = b1.fma(v, c11);
         }
         c00.add(d00).intoArray(d, dOff);
         c01.add(d01).intoArray(d, dOff + L);
