@@ -9,7 +9,7 @@ import ffnkit.compress.HeavyHitterReport;
 import ffnkit.compress.Importance;
 import ffnkit.compress.NeuronAblation;
 import ffnkit.eval.Evaluation;
-import ffnkit.eval.Progress;
+import ffnkit.util.Progress;
 import ffnkit.eval.RetrievalResult;
 import ffnkit.eval.data.BeirDataset;
 import ffnkit.eval.data.BeirFiles;

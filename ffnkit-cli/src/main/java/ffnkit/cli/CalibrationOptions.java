@@ -4,7 +4,7 @@ import ffnkit.api.EmbeddingModel;
 import ffnkit.compress.Calibration;
 import ffnkit.compress.CalibrationFile;
 import ffnkit.compress.Calibrator;
-import ffnkit.eval.Progress;
+import ffnkit.util.Progress;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

@@ -1,6 +1,5 @@
 package ffnkit.cli;
 
-import ffnkit.eval.data.DatasetException;
 import ffnkit.eval.data.WordNetBuilder;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -11,7 +10,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code ffnkit data ...}: builds the data sets ffnkit evaluates and calibrates on. */
+/**
+ * {@code ffnkit data ...}: builds the data sets ffnkit evaluates and calibrates on. Errors are thrown
+ * and reported by {@link Main}'s handler (one line, exit code 1).
+ */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Build evaluation, calibration and parity data.",
         subcommands = DataCommand.WordNet.class)
@@ -60,24 +62,18 @@ public final class DataCommand implements Callable<Integer> {
         public Integer call() {
             PrintWriter err = spec.commandLine().getErr();
             PrintWriter stdout = spec.commandLine().getOut();
-            try {
-                var options = new WordNetBuilder.Options(queries, seed, calibration, parity);
-                err.println("reading WordNet from " + wordnetDir);
-                err.flush();
-                var result = WordNetBuilder.build(WordNetBuilder.readSynsets(wordnetDir), options);
-                WordNetBuilder.write(result, out, options);
-                int judgements = result.dataset().qrels().values().stream().mapToInt(Map::size).sum();
-                stdout.printf("%s: %d queries, %d documents, %d judgements%n", out.resolve(WordNetBuilder.DATASET_NAME),
-                        result.dataset().queries().size(), result.dataset().corpus().size(), judgements);
-                stdout.printf("%s: %d texts%n", out.resolve("calibration/wordnet-glosses.txt"), result.calibration().size());
-                stdout.printf("%s: %d texts%n", out.resolve("parity/sentences.txt"), result.parity().size());
-                stdout.flush();
-                return 0;
-            } catch (DatasetException | IllegalArgumentException | java.io.UncheckedIOException e) {
-                err.println("error: " + e.getMessage());
-                err.flush();
-                return 1;
-            }
+            var options = new WordNetBuilder.Options(queries, seed, calibration, parity);
+            err.println("reading WordNet from " + wordnetDir);
+            err.flush();
+            var result = WordNetBuilder.build(WordNetBuilder.readSynsets(wordnetDir), options);
+            WordNetBuilder.write(result, out, options);
+            int judgements = result.dataset().qrels().values().stream().mapToInt(Map::size).sum();
+            stdout.printf("%s: %d queries, %d documents, %d judgements%n", out.resolve(WordNetBuilder.DATASET_NAME),
+                    result.dataset().queries().size(), result.dataset().corpus().size(), judgements);
+            stdout.printf("%s: %d texts%n", out.resolve("calibration/wordnet-glosses.txt"), result.calibration().size());
+            stdout.printf("%s: %d texts%n", out.resolve("parity/sentences.txt"), result.parity().size());
+            stdout.flush();
+            return 0;
         }
     }
 }

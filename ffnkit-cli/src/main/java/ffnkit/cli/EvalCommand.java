@@ -2,84 +2,92 @@ package ffnkit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ffnkit.api.EmbeddingModel;
 import ffnkit.eval.Evaluation;
-import ffnkit.eval.Progress;
 import ffnkit.eval.TextEmbedder;
+import ffnkit.eval.data.BeirDataset;
 import ffnkit.eval.data.BeirFiles;
-import ffnkit.eval.data.DatasetException;
+import ffnkit.util.Progress;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code ffnkit eval}: retrieval on a BEIR-layout directory, or fidelity against a reference model
- * on a text file. Models are opened through one function from a model name or path to a
- * {@link TextEmbedder}; see {@link #EvalCommand()}.
+ * on a text file. Errors are thrown and reported by {@link Main}'s handler (one line, exit code 1).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Measure a model: retrieval (nDCG@10, MRR@10, Recall@1/10/100) on a BEIR-layout data set, "
-                + "or fidelity (cosine to a reference model's embeddings) on a text file, one text per line."})
+                + "or fidelity (cosine to a reference model's embeddings) on a text file, one text per line.",
+                "Progress goes to stderr, the result to stdout (a table, or one JSON object with --json)."})
 public final class EvalCommand implements Callable<Integer> {
 
     public enum Task { retrieval, fidelity }
 
+    static final String DEFAULT_RETRIEVAL_DATA = "wordnet-gloss-example";
+
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "M", description = "built-in model name or model path")
-    String model;
+    @Mixin
+    ModelOptions modelOptions;
 
-    @Option(names = "--reference", paramLabel = "R", description = "reference model (fidelity)")
+    @Option(names = "--reference", paramLabel = "R",
+            description = "Reference model for --task fidelity: a built-in name, a model path or a saved ffnkit model.")
     String reference;
 
     @Option(names = "--task", defaultValue = "retrieval", paramLabel = "TASK",
-            description = "retrieval | fidelity; default: ${DEFAULT-VALUE}")
+            description = "retrieval | fidelity (default: ${DEFAULT-VALUE}).")
     Task task;
 
-    static final Path DEFAULT_RETRIEVAL_DATA = Path.of("datasets/wordnet-gloss-example");
-
     @Option(names = "--data", paramLabel = "PATH",
-            description = "retrieval: BEIR-layout directory (default: datasets/wordnet-gloss-example); "
-                    + "fidelity: text file, one text per line (required)")
+            description = "retrieval: a BEIR-layout directory (default: the committed datasets/wordnet-gloss-example); "
+                    + "fidelity: a text file, one text per line (required).")
     Path data;
 
-    @Option(names = "--json", description = "print the result as one JSON object")
+    @Option(names = "--json", description = "Print the result as one JSON object (keys in the README).")
     boolean json;
 
     @Option(names = "--limit-queries", paramLabel = "N", defaultValue = "0",
-            description = "evaluate only the first N judged queries (the whole corpus is still searched); 0 = all")
+            description = "Evaluate only the first N judged queries; 0 = all (default).")
     int limitQueries;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "texts per batch; default: ${DEFAULT-VALUE}")
+    @Option(names = "--corpus-limit", paramLabel = "N", defaultValue = "0",
+            description = "Search only N documents: every document judged for an evaluated query plus distractors "
+                    + "drawn with --seed. Much faster, but the scores are NOT comparable with whole-corpus scores, "
+                    + "only with runs that use the same --limit-queries, --corpus-limit and --seed. 0 = the whole corpus (default).")
+    int corpusLimit;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
+            description = "Seed of the distractor sample of --corpus-limit (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "64",
+            description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--query-prefix", paramLabel = "TEXT",
-            description = "text put before every query; default: \"query: \" for e5 models, else none")
+            description = "Text put before every query (default: the model's own, 'query: ' for e5-small-v2, else none; "
+                    + "--query-prefix \"\" turns it off).")
     String queryPrefix;
 
     @Option(names = "--passage-prefix", paramLabel = "TEXT",
-            description = "text put before every document; default: \"passage: \" for e5 models, else none")
+            description = "Text put before every document (default: the model's own, 'passage: ' for e5-small-v2, else none).")
     String passagePrefix;
 
-    @Option(names = "--threads", paramLabel = "N", description = "worker threads; default: all cores")
-    Integer threads;
-
+    /** Opens a model by name or path; null: our engine through {@link ModelOptions}. */
     private final Function<String, TextEmbedder> openModel;
 
-    /**
-     * Used by picocli's default factory.
-     * LEAD: THE ONE PLACE WHERE A MODEL IS OPENED. Replace the body of {@link #openWithEngine} with
-     * the model-loading API (built-in name, .onnx path, Hugging Face folder, saved model) wrapped
-     * as a TextEmbedder whose close() releases the model.
-     */
+    /** Used by picocli: models are opened with ffnkit's engine. */
     public EvalCommand() {
-        this(EvalCommand::openWithEngine);
+        this(null);
     }
 
     /** For callers (and tests) that open models themselves. */
@@ -87,71 +95,96 @@ public final class EvalCommand implements Callable<Integer> {
         this.openModel = openModel;
     }
 
-    private static TextEmbedder openWithEngine(String nameOrPath) {
-        throw new UnsupportedOperationException("model loading is not wired into 'ffnkit eval' yet (model " + nameOrPath + ")");
-    }
-
-    /** e5 models are trained with "query: " / "passage: " prefixes and score worse without them. */
-    static String[] defaultPrefixes(String modelName) {
-        String lastSegment = modelName.substring(Math.max(modelName.lastIndexOf('/'), modelName.lastIndexOf('\\')) + 1);
-        boolean e5 = lastSegment.toLowerCase(Locale.ROOT).contains("e5");
-        return e5 ? new String[] {"query: ", "passage: "} : new String[] {"", ""};
+    private TextEmbedder open(String nameOrPath) {
+        if (openModel != null) {
+            return openModel.apply(nameOrPath);
+        }
+        EmbeddingModel m = modelOptions.open(nameOrPath);
+        m.batchSize(batch); // one forward pass per evaluation batch
+        return new ModelEmbedder(m);
     }
 
     @Override
     public Integer call() {
+        validate();
+        modelOptions.applyThreads();
         PrintWriter err = spec.commandLine().getErr();
-        try {
-            if (threads != null) {
-                ffnkit.kernels.Parallel.setThreads(threads);
+        long start = System.nanoTime();
+        ObjectNode result = switch (task) {
+            case retrieval -> retrieval(err);
+            case fidelity -> fidelity(err);
+        };
+        result.put("seconds", Math.round((System.nanoTime() - start) / 1e7) / 100.0);
+        print(result);
+        return 0;
+    }
+
+    private void validate() {
+        if (batch < 1) {
+            throw new UserError("--batch must be at least 1, got " + batch);
+        }
+        if (limitQueries < 0) {
+            throw new UserError("--limit-queries must be at least 0, got " + limitQueries);
+        }
+        if (corpusLimit < 0) {
+            throw new UserError("--corpus-limit must be at least 0, got " + corpusLimit);
+        }
+        if (task == Task.fidelity) {
+            if (reference == null) {
+                throw new UserError("--task fidelity needs --reference R");
             }
-            long start = System.nanoTime();
-            ObjectNode result = switch (task) {
-                case retrieval -> retrieval(err);
-                case fidelity -> fidelity(err);
-            };
-            result.put("seconds", Math.round((System.nanoTime() - start) / 1e7) / 100.0);
-            print(result);
-            return 0;
-        } catch (DatasetException | IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return 1;
+            if (data == null) {
+                throw new UserError("--task fidelity needs --data FILE (one text per line)");
+            }
+            if (limitQueries != 0 || corpusLimit != 0 || queryPrefix != null || passagePrefix != null) {
+                throw new UserError("--limit-queries, --corpus-limit, --query-prefix and --passage-prefix apply to "
+                        + "--task retrieval only");
+            }
+        } else if (reference != null) {
+            throw new UserError("--reference applies to --task fidelity only");
         }
     }
 
     private ObjectNode retrieval(PrintWriter err) {
         if (data == null) {
-            data = DEFAULT_RETRIEVAL_DATA;
+            data = Home.dataset(DEFAULT_RETRIEVAL_DATA);
         }
-        var dataset = BeirFiles.read(data);
-        String[] prefixes = defaultPrefixes(model);
-        var options = new Evaluation.RetrievalOptions(queryPrefix != null ? queryPrefix : prefixes[0],
-                passagePrefix != null ? passagePrefix : prefixes[1], batch, limitQueries);
-        try (TextEmbedder embedder = openModel.apply(model)) {
+        BeirDataset dataset = BeirFiles.read(data);
+        if (corpusLimit > 0) {
+            err.printf("eval: corpus limited to %d documents (judged ones plus distractors drawn with seed %d): "
+                    + "scores are comparable only with runs of the same limits and seed, not with whole-corpus scores%n",
+                    corpusLimit, seed);
+            err.flush();
+        }
+        try (TextEmbedder embedder = open(modelOptions.model)) {
+            String q = queryPrefix != null ? queryPrefix : embedder.queryPrefix();
+            String p = passagePrefix != null ? passagePrefix : embedder.passagePrefix();
+            var options = new Evaluation.RetrievalOptions(q, p, batch, limitQueries, corpusLimit, seed);
             var r = Evaluation.retrieval(embedder, dataset, options, Progress.to(err));
-            return header().setAll((ObjectNode) JSON.valueToTree(r));
+            ObjectNode out = header().put("query_prefix", q).put("passage_prefix", p);
+            if (corpusLimit > 0) {
+                out.put("corpus_limit", corpusLimit).put("seed", seed);
+            }
+            return out.setAll((ObjectNode) JSON.valueToTree(r));
         }
     }
 
     private ObjectNode fidelity(PrintWriter err) {
-        if (reference == null) {
-            throw new IllegalArgumentException("--task fidelity needs --reference R");
-        }
-        if (data == null) {
-            throw new IllegalArgumentException("--task fidelity needs --data FILE (one text per line)");
-        }
         var texts = BeirFiles.readLines(data);
-        try (TextEmbedder m = openModel.apply(model); TextEmbedder r = openModel.apply(reference)) {
+        try (TextEmbedder m = open(modelOptions.model); TextEmbedder r = open(reference)) {
             var f = Evaluation.fidelity(m, r, texts, batch, Progress.to(err));
-            return header().put("reference", reference).setAll((ObjectNode) JSON.valueToTree(f));
+            return header().setAll((ObjectNode) JSON.valueToTree(f));
         }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ObjectNode header() {
-        return JSON.createObjectNode().put("task", task.name()).put("model", model).put("data", data.toString());
+        ObjectNode header = JSON.createObjectNode().put("task", task.name()).put("model", modelOptions.model);
+        if (task == Task.fidelity) {
+            header.put("reference", reference);
+        }
+        return header.put("data", data.toString());
     }
 
     private void print(ObjectNode result) {
@@ -164,8 +197,14 @@ public final class EvalCommand implements Callable<Integer> {
                 width = Math.max(width, e.getKey().length());
             }
             for (var e : result.properties()) {
-                String value = e.getValue().isFloatingPointNumber() && !e.getKey().equals("seconds")
-                        ? String.format(Locale.ROOT, "%.4f", e.getValue().doubleValue()) : e.getValue().asText();
+                String value;
+                if (e.getValue().isFloatingPointNumber() && !e.getKey().equals("seconds")) {
+                    value = String.format(Locale.ROOT, "%.4f", e.getValue().doubleValue());
+                } else if (e.getKey().endsWith("_prefix")) {
+                    value = e.getValue().toString(); // quoted, so that a trailing space shows
+                } else {
+                    value = e.getValue().asText();
+                }
                 out.printf("%-" + width + "s  %s%n", e.getKey(), value);
             }
         }

@@ -19,7 +19,7 @@ class DataCommandTest {
     static Run run(Object command, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(command);
+        CommandLine cl = Main.configure(new CommandLine(command)); // errors handled as the launcher does
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         int code = cl.execute(args);
@@ -51,7 +51,7 @@ class DataCommandTest {
     void missingWordNetIsAOneLineError(@TempDir Path dir) {
         Run r = run(new DataCommand(), "wordnet", "--wordnet-dir", dir.resolve("none").toString(), "--out", dir.toString());
         assertEquals(1, r.code());
-        String error = r.err().lines().filter(l -> l.startsWith("error: ")).findFirst().orElse("");
+        String error = r.err().lines().filter(l -> l.startsWith("ffnkit: error: ")).findFirst().orElse("");
         assertTrue(error.contains(dir.resolve("none").resolve("data.noun").toString()), r.err());
         assertTrue(error.contains("apt-get install wordnet-base"), r.err());
         assertEquals("", r.out());
@@ -62,5 +62,15 @@ class DataCommandTest {
         Run r = run(new DataCommand());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("wordnet"), r.err());
+    }
+
+    @Test
+    void registeredInMain() {
+        var out = new StringWriter();
+        var err = new StringWriter();
+        assertEquals(0, Main.run(new PrintWriter(out), new PrintWriter(err), "data", "wordnet", "--help"));
+        assertTrue(out.toString().contains("--wordnet-dir"), out.toString());
+        assertEquals(2, Main.run(new PrintWriter(out), new PrintWriter(err), "data", "wordnet", "--queries", "x"));
+        assertTrue(err.toString().contains("(see: ffnkit data wordnet --help)"), err.toString());
     }
 }

@@ -5,18 +5,14 @@ import java.io.PrintWriter;
 import java.util.function.Consumer;
 
 /**
- * Progress lines on stderr ("embedding corpus 1200/48152"), at most one per second plus the final
- * count, so long runs show life without flooding logs. Never writes to stdout: results go there.
+ * @deprecated the printer moved to ffnkit-core so that every module shares it: use
+ * {@link ffnkit.util.Progress}. This name is kept for code written against it.
  */
-public final class Progress {
-
-    private static final long INTERVAL_NANOS = 1_000_000_000L;
-
-    private final Consumer<String> out;
-    private long lastNanos;
+@Deprecated
+public final class Progress extends ffnkit.util.Progress {
 
     private Progress(Consumer<String> out) {
-        this.out = out;
+        super(out);
     }
 
     public static Progress stderr() {
@@ -24,10 +20,12 @@ public final class Progress {
     }
 
     public static Progress to(PrintStream out) {
-        return new Progress(out::println);
+        return new Progress(line -> {
+            out.println(line);
+            out.flush();
+        });
     }
 
-    /** For a command's error writer (picocli's, which tests capture); flushed after every line. */
     public static Progress to(PrintWriter out) {
         return new Progress(line -> {
             out.println(line);
@@ -37,16 +35,5 @@ public final class Progress {
 
     public static Progress silent() {
         return new Progress(null);
-    }
-
-    public void update(String label, int done, int total) {
-        if (out == null) {
-            return;
-        }
-        long now = System.nanoTime();
-        if (done == total || now - lastNanos >= INTERVAL_NANOS) {
-            lastNanos = now;
-            out.accept(label + " " + done + "/" + total);
-        }
     }
 }
