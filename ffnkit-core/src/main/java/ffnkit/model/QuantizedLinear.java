@@ -242,7 +242,14 @@ public final class QuantizedLinear implements Linear {
      */
     @Override
     public long byteSize() {
-        return 4L * words.length + 4L * scales.length + zeros.length + 4L * ((bias == null ? 0 : out)
-                + (inputScales == null ? 0 : in));
+        return byteSize(in, out, bits, groupSize, bias != null, inputScales != null);
+    }
+
+    /** {@link #byteSize()} of a layer with this shape, without building it (for budget matching). */
+    public static long byteSize(int in, int out, int bits, int groupSize, boolean bias, boolean inputScales) {
+        int groups = groups(in, groupSize);
+        long words = (long) groups * QuantizedGemm.wordsPerGroup(bits, groupSize) * out;
+        long scales = (long) groups * out;
+        return 4L * words + 4L * scales + scales + 4L * ((bias ? out : 0) + (inputScales ? in : 0));
     }
 }
