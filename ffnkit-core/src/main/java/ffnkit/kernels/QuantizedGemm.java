@@ -56,7 +56,17 @@ public final class QuantizedGemm {
         Parallel.shared().forEach(tasks, t -> {
             int from = (int) ((long) vectors * t / tasks);
             int to = (int) ((long) vectors * (t + 1) / tasks);
-            for (int v = from; v < to; v++) {
+            int v = from;
+            if (rows < 4) {
+                // too few rows to hide the FMA latency across rows: four column vectors per row instead
+                for (; v + 4 <= to; v += 4) {
+                    for (int row = 0; row < rows; row++) {
+                        wide(x, xs, row, in, out, v * L, bits, groupSize, groups, words, scales, zeros, bias, act,
+                                residual, c);
+                    }
+                }
+            }
+            for (; v < to; v++) {
                 for (int r0 = 0; r0 < rows; r0 += 4) {
                     block(x, xs, rows, r0, in, out, v * L, bits, groupSize, groups, words, scales, zeros, bias, act,
                             residual, c);
@@ -125,6 +135,58 @@ public final class QuantizedGemm {
         if (r0 + 3 < rows) {
             store(a3, i3, out, c0, act, residual, c);
         }
+    }
+
+    /** One row, 4·L columns from c0: four independent FMA chains, one per column vector. */
+    private static void wide(float[] x, float[] xs, int row, int in, int out, int c0, int bits, int groupSize,
+                             int groups, int[] words, float[] scales, float[] zeros, float[] bias, Activation act,
+                             float[] residual, float[] c) {
+        int rpw = rowsPerWord(bits);
+        int wpg = wordsPerGroup(bits, groupSize);
+        IntVector mask = IntVector.broadcast(I, (1 << bits) - 1);
+        FloatVector a0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, c0);
+        FloatVector a1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, c0 + L);
+        FloatVector a2 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, c0 + 2 * L);
+        FloatVector a3 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, c0 + 3 * L);
+        int xo = row * in;
+        for (int g = 0; g < groups; g++) {
+            FloatVector g0 = FloatVector.zero(S);
+            FloatVector g1 = g0;
+            FloatVector g2 = g0;
+            FloatVector g3 = g0;
+            int k = g * groupSize;
+            int kEnd = Math.min(in, k + groupSize);
+            int wi = g * wpg * out + c0;
+            while (k < kEnd) {
+                IntVector w0 = IntVector.fromArray(I, words, wi);
+                IntVector w1 = IntVector.fromArray(I, words, wi + L);
+                IntVector w2 = IntVector.fromArray(I, words, wi + 2 * L);
+                IntVector w3 = IntVector.fromArray(I, words, wi + 3 * L);
+                wi += out;
+                int tEnd = Math.min(rpw, kEnd - k);
+                for (int t = 0; t < tEnd; t++, k++) {
+                    FloatVector xv = FloatVector.broadcast(S, x[xo + k]);
+                    g0 = ((FloatVector) w0.and(mask).convert(VectorOperators.I2F, 0)).fma(xv, g0);
+                    g1 = ((FloatVector) w1.and(mask).convert(VectorOperators.I2F, 0)).fma(xv, g1);
+                    g2 = ((FloatVector) w2.and(mask).convert(VectorOperators.I2F, 0)).fma(xv, g2);
+                    g3 = ((FloatVector) w3.and(mask).convert(VectorOperators.I2F, 0)).fma(xv, g3);
+                    w0 = w0.lanewise(VectorOperators.LSHR, bits);
+                    w1 = w1.lanewise(VectorOperators.LSHR, bits);
+                    w2 = w2.lanewise(VectorOperators.LSHR, bits);
+                    w3 = w3.lanewise(VectorOperators.LSHR, bits);
+                }
+            }
+            float sx = xs[row * groups + g];
+            int so = g * out + c0;
+            a0 = g0.sub(FloatVector.fromArray(S, zeros, so).mul(sx)).fma(FloatVector.fromArray(S, scales, so), a0);
+            a1 = g1.sub(FloatVector.fromArray(S, zeros, so + L).mul(sx)).fma(FloatVector.fromArray(S, scales, so + L), a1);
+            a2 = g2.sub(FloatVector.fromArray(S, zeros, so + 2 * L).mul(sx)).fma(FloatVector.fromArray(S, scales, so + 2 * L), a2);
+            a3 = g3.sub(FloatVector.fromArray(S, zeros, so + 3 * L).mul(sx)).fma(FloatVector.fromArray(S, scales, so + 3 * L), a3);
+        }
+        store(a0, row, out, c0, act, residual, c);
+        store(a1, row, out, c0 + L, act, residual, c);
+        store(a2, row, out, c0 + 2 * L, act, residual, c);
+        store(a3, row, out, c0 + 3 * L, act, residual, c);
     }
 
     private static void store(FloatVector acc, int row, int out, int c0, Activation act, float[] residual, float[] c) {
