@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
                 BenchCommand.class,
                 CalibrateCommand.class,
                 AnalyzeCommand.class,
+                CompressCommand.class,
                 EvalCommand.class,
                 DataCommand.class,
                 CommandLine.HelpCommand.class
