@@ -36,6 +36,11 @@ public record FffTrainOptions(Routing routing, int epochs, int batchSize, float 
         return new FffTrainOptions(routing, 10, 256, 1e-3f, 0.1f, 0f, 0.02f, 1, null, 0, false);
     }
 
+    public FffTrainOptions withRouting(Routing r) {
+        return new FffTrainOptions(r, epochs, batchSize, learningRate, entropyWeight, pruneBelow, finalTemperature, seed,
+                checkpoint, checkpointEvery, progress);
+    }
+
     public FffTrainOptions withEpochs(int e) {
         return new FffTrainOptions(routing, e, batchSize, learningRate, entropyWeight, pruneBelow, finalTemperature, seed, checkpoint,
                 checkpointEvery, progress);
