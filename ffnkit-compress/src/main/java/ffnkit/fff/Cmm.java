@@ -18,10 +18,18 @@ import jdk.incubator.vector.VectorSpecies;
  * the top levels a row serves hundreds of tokens; in the deep levels groups shrink to ~tile/2^level.
  *
  * <p><b>Tiles.</b> Tokens are processed in tiles of {@link #TILE} rows so that the tile's x rows and
- * y rows (tile·(d + d_out) floats, 1.5 MB at d = 768) stay in L2 across all D+1 levels; tiles are
- * the unit of the thread split. With several trees and too few tokens to give every thread a tile,
+ * y rows (tile·(d + d_out) floats, 768 KB at d = 768) stay in L2 across the levels; tiles are the
+ * unit of the thread split. With several trees and too few tokens to give every thread a tile,
  * the trees are split instead, each thread summing into its own output buffer, reduced in a fixed
  * order.
+ *
+ * <p><b>Bands (deep trees).</b> Below level log2(tile) a tile has about one token per node, so a
+ * tiled walk fetches two weight rows from L3/DRAM per token and level (the 1x11 tree at d = 768 is
+ * 25 MB). For deep trees the levels are therefore cut into bands whose subtrees fit in L2
+ * ({@link #BAND_BYTES}); between bands all tokens are regrouped by the subtree they entered, and
+ * each subtree's tokens walk its band together, so each deep row is fetched once per batch and
+ * then reused from L2; the price is one more pass over x and y per band. A byte-count model
+ * picks the cheaper of the two.
  *
  * <p><b>Inner loops.</b> Dense vector loads and FMAs only (no gathers, no masked loads: both are
  * slow without AVX-512). A node's W_in row is dotted with up to 4 token rows at once (one weight
@@ -37,7 +45,13 @@ final class Cmm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /** Tokens per tile; x and y rows of a tile stay in L2 (override: -Dffnkit.fff.tile=N). */
-    static final int TILE = Integer.getInteger("ffnkit.fff.tile", 256);
+    static final int TILE = Integer.getInteger("ffnkit.fff.tile", 128);
+
+    /**
+     * Weight bytes of one level band's subtree (override: -Dffnkit.fff.bandBytes=N): well inside
+     * L2 next to a tile's x and y rows (a quarter to half of a 1-2 MB L2).
+     */
+    static final long BAND_BYTES = Long.getLong("ffnkit.fff.bandBytes", 384 * 1024);
 
     private Cmm() {
     }
@@ -59,16 +73,131 @@ final class Cmm {
             return;
         }
         int tile = Math.max(1, Math.min(TILE, (rows + threads - 1) / threads));
+        int[] bands = bands(f, BAND_BYTES);
+        if (bands.length > 2 && rows > tile && bandedIsCheaper(f, rows, tile, bands)) {
+            forwardBanded(f, x, rows, out, pool, tile, bands);
+            return;
+        }
         int tiles = (rows + tile - 1) / tile;
+        int[] nodeOf = new int[rows];
         pool.forEach(tiles, i -> {
             int t0 = i * tile;
             int t1 = Math.min(rows, t0 + tile);
             initRows(out, t0, t1, dOut, f.b2());
             Scratch s = new Scratch(t1 - t0, f.depth());
+            for (int t = t0; t < t1; t++) {
+                s.tokens[t - t0] = t;
+            }
             for (int k = 0; k < trees; k++) {
-                tree(f, k, x, t0, t1, out, s);
+                walk(f, k, x, out, s.tokens, 0, t1 - t0, 0, f.depth() + 1, nodeOf, s);
             }
         });
+    }
+
+    /** Bytes of one node's W_in and W_out rows. */
+    private static long rowBytes(FastFeedForward f) {
+        return 4L * (f.inputDim() + f.outputDim());
+    }
+
+    /**
+     * Level bands [bands[i], bands[i+1]) such that the nodes of one band's subtree (2^len - 1
+     * rows) fit in {@link #BAND_BYTES}; bands are balanced in length. One band = the whole tree.
+     */
+    static int[] bands(FastFeedForward f, long bandBytes) {
+        int levels = f.depth() + 1;
+        int maxLen = 1;
+        while (maxLen < levels && ((1L << (maxLen + 1)) - 1) * rowBytes(f) <= bandBytes) {
+            maxLen++;
+        }
+        int count = (levels + maxLen - 1) / maxLen;
+        int[] b = new int[count + 1];
+        for (int i = 0; i <= count; i++) {
+            b[i] = (int) ((long) levels * i / count);
+        }
+        return b;
+    }
+
+    /**
+     * Cost model in bytes moved from beyond L2. Tiled: every tile reads, per tree and level, one
+     * row per distinct node its tokens reach (at most min(2^level, tile)); x and y once. Banded:
+     * per tree and band, x once and y twice (read + write) per token, plus the weights once.
+     */
+    private static boolean bandedIsCheaper(FastFeedForward f, int rows, int tile, int[] bands) {
+        double tiles = Math.ceil((double) rows / tile);
+        double tiledRows = 0;
+        for (int level = 0; level <= f.depth(); level++) {
+            tiledRows += Math.min(1L << level, tile);
+        }
+        double tiled = tiles * f.trees() * tiledRows * rowBytes(f);
+        double banded = (double) f.trees() * (bands.length - 1) * rows * 4.0 * (f.inputDim() + 2.0 * f.outputDim())
+                + (double) f.neurons() * rowBytes(f);
+        return banded < tiled;
+    }
+
+    /**
+     * Deep trees: the levels are cut into bands whose subtrees fit in L2. Band 0 walks token tiles
+     * from the root; before each later band the tokens are sorted by the subtree root they
+     * reached (counting sort) and each subtree's tokens walk its band in tiles, so that the
+     * subtree's weight rows are read from memory once and then serve all its tokens from L2,
+     * instead of each deep row being fetched again for nearly every token.
+     */
+    private static void forwardBanded(FastFeedForward f, float[] x, int rows, float[] out, Parallel pool, int tile,
+                                      int[] bands) {
+        int dOut = f.outputDim();
+        int tiles = (rows + tile - 1) / tile;
+        pool.forEach(tiles, i -> initRows(out, i * tile, Math.min(rows, (i + 1) * tile), dOut, f.b2()));
+        int[] node = new int[rows];
+        int[] sorted = new int[rows];
+        int maxBand = 0;
+        for (int b = 0; b + 1 < bands.length; b++) {
+            maxBand = Math.max(maxBand, bands[b + 1] - bands[b]);
+        }
+        int bandDepth = maxBand - 1;
+        for (int k = 0; k < f.trees(); k++) {
+            java.util.Arrays.fill(node, 0);
+            for (int b = 0; b + 1 < bands.length; b++) {
+                int from = bands[b];
+                int to = bands[b + 1];
+                // Tokens grouped by their node at level `from` (the subtree root of this band).
+                int first = (1 << from) - 1;
+                int width = 1 << from;
+                int[] start = new int[width + 1];
+                for (int t = 0; t < rows; t++) {
+                    start[node[t] - first + 1]++;
+                }
+                for (int r = 0; r < width; r++) {
+                    start[r + 1] += start[r];
+                }
+                int[] fill = java.util.Arrays.copyOf(start, width);
+                for (int t = 0; t < rows; t++) {
+                    sorted[fill[node[t] - first]++] = t;
+                }
+                // Tasks: tiles within each subtree's token range.
+                int taskCount = 0;
+                for (int r = 0; r < width; r++) {
+                    taskCount += (start[r + 1] - start[r] + tile - 1) / tile;
+                }
+                int[] taskFrom = new int[taskCount];
+                int[] taskTo = new int[taskCount];
+                int tc = 0;
+                for (int r = 0; r < width; r++) {
+                    for (int p = start[r]; p < start[r + 1]; p += tile) {
+                        taskFrom[tc] = p;
+                        taskTo[tc++] = Math.min(start[r + 1], p + tile);
+                    }
+                }
+                int kk = k;
+                pool.forEach(taskCount, i -> {
+                    Scratch s = new Scratch(tile, bandDepth);
+                    walk(f, kk, x, out, sorted, taskFrom[i], taskTo[i], from, to, node, s);
+                });
+            }
+        }
+    }
+
+    /** The banded walk whatever the cost model says, with the given band budget: for tests. */
+    static void forwardBandedForTest(FastFeedForward f, float[] x, int rows, float[] out, int tile, long bandBytes) {
+        forwardBanded(f, x, rows, out, Parallel.shared(), tile, bands(f, bandBytes));
     }
 
     /** Trees split over tasks; task 0 sums into out (with b2), the others into zeroed buffers. */
@@ -89,8 +218,11 @@ final class Cmm {
                 initRows(y, 0, rows, dOut, f.b2());
             }
             Scratch s = new Scratch(rows, f.depth());
+            for (int t = 0; t < rows; t++) {
+                s.tokens[t] = t;
+            }
             for (int k = k0; k < k1; k++) {
-                tree(f, k, x, 0, rows, y, s);
+                walk(f, k, x, y, s.tokens, 0, rows, 0, f.depth() + 1, s.node, s);
             }
         });
         for (int p = 1; p < tasks; p++) {
@@ -107,44 +239,59 @@ final class Cmm {
         }
     }
 
-    /** Per-task scratch: node per token, tokens sorted by node, bucket starts. */
+    /** Per-task scratch: token list, node per token (tiled path), tokens sorted by node, bucket ends. */
     private static final class Scratch {
+        final int[] tokens;
         final int[] node;
         final int[] order;
         final int[] start;
         final float[] logits = new float[4];
 
-        Scratch(int tokens, int depth) {
-            node = new int[tokens];
+        /** @param bandDepth depth of the deepest subtree walked with this scratch (levels - 1) */
+        Scratch(int tokens, int bandDepth) {
+            this.tokens = new int[tokens];
+            this.node = new int[tokens];
             order = new int[tokens];
-            start = new int[(1 << depth) + 1];
+            start = new int[(1 << bandDepth) + 1];
         }
     }
 
-    /** Tokens [t0, t1) walk tree k level by level; y rows are indexed like x rows. */
-    private static void tree(FastFeedForward f, int k, float[] x, int t0, int t1, float[] y, Scratch s) {
-        int count = t1 - t0;
+    /**
+     * The tokens list[from, to) (global token indices, all at the same node of level `levelFrom`,
+     * whose current nodes are node[token]) walk tree k from level levelFrom to levelTo (exclusive),
+     * level by level: at each level they are counting-sorted by node, and every node with tokens
+     * is applied to its group. y rows are indexed like x rows.
+     */
+    private static void walk(FastFeedForward f, int k, float[] x, float[] y, int[] list, int from, int to,
+                             int levelFrom, int levelTo, int[] node, Scratch s) {
+        int count = to - from;
         if (count == 1) {
-            walkOne(f, k, x, t0, y);
+            walkOne(f, k, x, list[from], y, node, levelFrom, levelTo);
             return;
         }
         int n = f.nodesPerTree();
-        int[] node = s.node;
         int[] order = s.order;
         int[] start = s.start;
-        java.util.Arrays.fill(node, 0, count, 0);
-        for (int level = 0; level <= f.depth(); level++) {
-            int first = (1 << level) - 1;
-            int width = 1 << level;
-            // Counting sort of the tile's tokens by node at this level (scalar routing).
+        if (levelFrom == 0) {
+            for (int i = from; i < to; i++) {
+                node[list[i]] = 0;
+            }
+        }
+        int root = node[list[from]];
+        for (int level = levelFrom; level < levelTo; level++) {
+            int width = 1 << (level - levelFrom);
+            // Leftmost node of root's subtree at this level.
+            int first = (root + 1) * width - 1;
+            // Counting sort of the tokens by node at this level (scalar routing).
             java.util.Arrays.fill(start, 0, width + 1, 0);
-            for (int t = 0; t < count; t++) {
-                start[node[t] - first + 1]++;
+            for (int i = from; i < to; i++) {
+                start[node[list[i]] - first + 1]++;
             }
             for (int b = 0; b < width; b++) {
                 start[b + 1] += start[b];
             }
-            for (int t = 0; t < count; t++) {
+            for (int i = from; i < to; i++) {
+                int t = list[i];
                 order[start[node[t] - first]++] = t;
             }
             // start[b] is now the end of bucket b; bucket b begins at start[b-1] (0 for b = 0).
@@ -152,7 +299,7 @@ final class Cmm {
             for (int b = 0; b < width; b++) {
                 int end = start[b];
                 if (end > begin) {
-                    group(f, k * n + first + b, x, t0, order, begin, end, y, node, s.logits);
+                    group(f, k * n + first + b, x, 0, order, begin, end, y, node, s.logits);
                 }
                 begin = end;
             }
@@ -199,18 +346,20 @@ final class Cmm {
         }
     }
 
-    /** The per-token walk for a single token t (global index). */
-    private static void walkOne(FastFeedForward f, int k, float[] x, int t, float[] y) {
+    /** The per-token walk of one token t (global index) from its node at levelFrom to levelTo. */
+    private static void walkOne(FastFeedForward f, int k, float[] x, int t, float[] y, int[] nodeOf, int levelFrom,
+                                int levelTo) {
         int d = f.inputDim();
         int dOut = f.outputDim();
         int n = f.nodesPerTree();
-        int node = 0;
-        for (int level = 0; level <= f.depth(); level++) {
+        int node = levelFrom == 0 ? 0 : nodeOf[t];
+        for (int level = levelFrom; level < levelTo; level++) {
             int row = k * n + node;
             float l = dot(f.wIn(), row * d, x, t * d, d) + f.bIn()[row];
             axpy(f.wOut(), row * dOut, dOut, y, t * dOut, MathFunctions.gelu(l));
             node = 2 * node + 1 + (l > 0 ? 1 : 0);
         }
+        nodeOf[t] = node;
     }
 
     /** w[wOff..+len)·x[xOff..+len): one vector accumulator, lanes reduced, then the scalar tail. */

@@ -34,9 +34,15 @@ import java.util.Arrays;
  */
 public final class FffConverter {
 
-    /** The converted layer and its relative errors ||y_fff - y|| / ||y|| against the dense output. */
-    public record Report(FastFeedForward fff, int trainRows, int heldOutRows, double initHeldOutError,
-                         double finalHeldOutError, double finalTrainError, FffTrainer.Result training) {
+    /**
+     * The converted layer and its relative errors ||y_fff - y|| / ||y|| against the dense output.
+     * meanBaselineError: the same error for a constant output (the mean dense output on the
+     * training rows), held out: the scale against which "small" should be read, since FFN outputs
+     * of some layers are dominated by a constant direction.
+     */
+    public record Report(FastFeedForward fff, int trainRows, int heldOutRows, double meanBaselineError,
+                         double initHeldOutError, double finalHeldOutError, double finalTrainError,
+                         FffTrainer.Result training) {
     }
 
     private FffConverter() {
@@ -66,6 +72,7 @@ public final class FffConverter {
         FastFeedForward f = opts.init() == FffConvertOptions.Init.RANDOM
                 ? FastFeedForward.random(opts.trees(), opts.depth(), d, dOut, opts.seed())
                 : initFromDense(dense, xTrain, yTrain, train, opts.trees(), opts.depth());
+        double meanErr = heldOut > 0 ? meanBaselineError(yTrain, train, yHeld, heldOut, dOut) : Double.NaN;
         double initErr = heldOut > 0 ? FffTrainer.relativeError(f, xHeld, yHeld, heldOut) : Double.NaN;
         FffTrainer.Result result;
         try {
@@ -75,7 +82,26 @@ public final class FffConverter {
         }
         double finalErr = heldOut > 0 ? FffTrainer.relativeError(f, xHeld, yHeld, heldOut) : Double.NaN;
         double trainErr = FffTrainer.relativeError(f, xTrain, yTrain, train);
-        return new Report(f, train, heldOut, initErr, finalErr, trainErr, result);
+        return new Report(f, train, heldOut, meanErr, initErr, finalErr, trainErr, result);
+    }
+
+    private static double meanBaselineError(float[] yTrain, int train, float[] yHeld, int heldOut, int dOut) {
+        double[] mean = new double[dOut];
+        for (int t = 0; t < train; t++) {
+            for (int c = 0; c < dOut; c++) {
+                mean[c] += yTrain[t * dOut + c];
+            }
+        }
+        double num = 0;
+        double den = 0;
+        for (int t = 0; t < heldOut; t++) {
+            for (int c = 0; c < dOut; c++) {
+                double e = yHeld[t * dOut + c] - mean[c] / train;
+                num += e * e;
+                den += (double) yHeld[t * dOut + c] * yHeld[t * dOut + c];
+            }
+        }
+        return Math.sqrt(num / Math.max(den, Double.MIN_NORMAL));
     }
 
     private static float[] gatherRows(float[] x, int d, int[] perm, int from, int to) {
