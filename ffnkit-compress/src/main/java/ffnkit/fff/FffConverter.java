@@ -26,8 +26,10 @@ import java.util.Arrays;
  * internal nodes only, since their sign also routes, and an unbalanced split wastes half of the
  * subtree. So heavy, evenly splitting neurons land at the top levels, and deeper nodes specialise
  * to the tokens of their region. A neuron is never used twice on one path (it would be counted
- * twice), may repeat in different branches, and the K trees start from different roots (a
- * neuron chosen at node v of an earlier tree is not reused at node v of a later one).
+ * twice) and may repeat in different branches. With K trees a token's K paths are summed, so the
+ * trees must not share neurons either (a neuron on two of a token's paths counts twice): the
+ * neurons, ranked by their global score, are dealt round-robin to the trees and each tree draws
+ * only from its own share (so every tree gets heavy neurons for its top levels).
  * Then one global scale of W_out and a new b2 are fitted by least squares on the training tokens,
  * so the initial error is not dominated by the wrong magnitude and the missing average output of
  * the ~(m - D - 1) neurons a path drops.
@@ -141,6 +143,7 @@ public final class FffConverter {
         int[] nodeOf = new int[rows];
         double[] energy = new double[m];
         int[] positive = new int[m];
+        int[] treeOf = dealNeurons(g2, h, vNorm2, rows, m, trees);
         for (int k = 0; k < trees; k++) {
             Arrays.fill(nodeOf, 0);
             for (int level = 0; level <= depth; level++) {
@@ -163,7 +166,7 @@ public final class FffConverter {
                     int best = -1;
                     double bestScore = -1;
                     for (int j = 0; j < m; j++) {
-                        if (onPath(chosen, k * n, node, j) || usedAtSameNode(chosen, k, n, node, j)) {
+                        if (treeOf[j] != k || onPath(chosen, k * n, node, j)) {
                             continue;
                         }
                         double score = vNorm2[j] * (s.length == 0 ? 1 : energy[j]);
@@ -176,7 +179,7 @@ public final class FffConverter {
                             best = j;
                         }
                     }
-                    if (best < 0) { // more levels than neurons: any neuron off the path
+                    if (best < 0) { // the tree's share is smaller than its depth: any neuron off the path
                         for (int j = 0; j < m && best < 0; j++) {
                             best = onPath(chosen, k * n, node, j) ? -1 : j;
                         }
@@ -260,12 +263,28 @@ public final class FffConverter {
         return false;
     }
 
-    private static boolean usedAtSameNode(int[] chosen, int tree, int n, int node, int j) {
-        for (int k = 0; k < tree; k++) {
-            if (chosen[k * n + node] == j) {
-                return true;
+    /** treeOf[j]: neurons ranked by the root score over all tokens, dealt round-robin to the trees. */
+    private static int[] dealNeurons(float[] g2, float[] h, double[] vNorm2, int rows, int m, int trees) {
+        double[] energy = new double[m];
+        int[] positive = new int[m];
+        for (int t = 0; t < rows; t++) {
+            for (int j = 0; j < m; j++) {
+                energy[j] += g2[t * m + j];
+                positive[j] += h[t * m + j] > 0 ? 1 : 0;
             }
         }
-        return false;
+        Integer[] rank = new Integer[m];
+        double[] score = new double[m];
+        for (int j = 0; j < m; j++) {
+            rank[j] = j;
+            double frac = rows == 0 ? 0.5 : (double) positive[j] / rows;
+            score[j] = vNorm2[j] * energy[j] * 4 * frac * (1 - frac);
+        }
+        Arrays.sort(rank, (a, b) -> Double.compare(score[b], score[a]));
+        int[] treeOf = new int[m];
+        for (int r = 0; r < m; r++) {
+            treeOf[rank[r]] = r % trees;
+        }
+        return treeOf;
     }
 }

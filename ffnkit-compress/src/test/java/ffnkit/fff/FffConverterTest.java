@@ -43,7 +43,7 @@ class FffConverterTest {
     }
 
     @Test
-    void initCopiesDenseNeuronsAndNeverRepeatsOneOnAPath() {
+    void initCopiesDenseNeuronsNeverRepeatsOneOnAPathAndTreesShareNone() {
         DenseFeedForward dense = dense();
         int rows = 1024;
         float[] x = gaussian(rows * 32, 6, 1);
@@ -75,6 +75,12 @@ class FffConverterTest {
                 }
             }
         }
-        assertTrue(neuronOf[0] != neuronOf[n], "both trees start from the same neuron");
+        java.util.Set<Integer> first = new java.util.HashSet<>();
+        for (int v = 0; v < n; v++) {
+            first.add(neuronOf[v]);
+        }
+        for (int v = 0; v < n; v++) {
+            assertTrue(!first.contains(neuronOf[n + v]), "trees share neuron " + neuronOf[n + v]);
+        }
     }
 }
