@@ -102,7 +102,7 @@ public final class FffLayerBench {
     }
 
     /**
-     * Median wall-clock ms of one call. Warm-up: at least 3 calls and 1 s, so that C2 has compiled
+     * Median wall-clock ms of one call. Warm-up: at least 2 calls and 1 s, so that C2 has compiled
      * the Vector API loops (interpreted or C1 code is 100x slower and would measure the JIT, not the
      * kernel). Calls under 1 ms are timed in batches of at least 1 ms and divided, so the clock
      * resolution and call overhead do not dominate the 1-token case.
@@ -110,7 +110,7 @@ public final class FffLayerBench {
     private static double medianMs(Runnable body, int repetitions) {
         long warmStart = System.nanoTime();
         long one = Long.MAX_VALUE;
-        for (int i = 0; i < 3 || System.nanoTime() - warmStart < 1_000_000_000L; i++) {
+        for (int i = 0; i < 2 || System.nanoTime() - warmStart < 1_000_000_000L; i++) {
             long t0 = System.nanoTime();
             body.run();
             one = Math.min(one, System.nanoTime() - t0);
