@@ -1,0 +1,449 @@
+package ffnkit.fff;
+
+import ffnkit.kernels.MathFunctions;
+import ffnkit.kernels.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Conditional matrix multiplication (CMM): the batched, multi-threaded inference kernel of
+ * {@link FastFeedForward}.
+ *
+ * <p><b>Why level-synchronous.</b> A per-token walk reads 2(D+1) weight rows per token and tree, and
+ * at BERT-base width the 1x11 tree is 4095 x 768 x 2 floats = 25 MB: the rows come from L3 or DRAM
+ * for every token and the kernel is memory-bound. Here the tokens of a tile walk the tree together,
+ * one level at a time: the tokens that reached the same node are grouped (a counting sort by node,
+ * scalar code), and each node's W_in row and W_out row are then read once for the whole group. In
+ * the top levels a row serves hundreds of tokens; in the deep levels groups shrink to ~tile/2^level.
+ *
+ * <p><b>Tiles.</b> Tokens are processed in tiles of {@link #TILE} rows so that the tile's x rows and
+ * y rows (tile·(d + d_out) floats, 768 KB at d = 768) stay in L2 across the levels; tiles are the
+ * unit of the thread split. With several trees and too few tokens to give every thread a tile,
+ * the trees are split instead, each thread summing into its own output buffer, reduced in a fixed
+ * order.
+ *
+ * <p><b>Bands (deep trees).</b> Below level log2(tile) a tile has about one token per node, so a
+ * tiled walk fetches two weight rows from L3/DRAM per token and level (the 1x11 tree at d = 768 is
+ * 25 MB). For deep trees the levels are therefore cut into bands whose subtrees fit in L2
+ * ({@link #BAND_BYTES}); between bands all tokens are regrouped by the subtree they entered, and
+ * each subtree's tokens walk its band together, so each deep row is fetched once per batch and
+ * then reused from L2; the price is one more pass over x and y per band. A byte-count model
+ * picks the cheaper of the two.
+ *
+ * <p><b>Inner loops.</b> Dense vector loads and FMAs only (no gathers, no masked loads: both are
+ * slow without AVX-512). A node's W_in row is dotted with up to 4 token rows at once (one weight
+ * load feeds 4 FMAs), and its W_out row is added into up to 4 token outputs at once. Each token
+ * keeps one vector accumulator whatever the group size, so a token's result does not depend on
+ * how tokens were grouped: the kernel is deterministic for a given thread count.
+ *
+ * <p><b>Small batches.</b> One token: the plain path walk (vectorised dot and axpy), there is
+ * nothing to group; the D+1 steps are a dependent chain, so only trees can run in parallel.
+ */
+final class Cmm {
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /** Tokens per tile; x and y rows of a tile stay in L2 (override: -Dffnkit.fff.tile=N). */
+    static final int TILE = Integer.getInteger("ffnkit.fff.tile", 128);
+
+    /**
+     * Weight bytes of one level band's subtree (override: -Dffnkit.fff.bandBytes=N): well inside
+     * L2 next to a tile's x and y rows (a quarter to half of a 1-2 MB L2).
+     */
+    static final long BAND_BYTES = Long.getLong("ffnkit.fff.bandBytes", 384 * 1024);
+
+    private Cmm() {
+    }
+
+    static void forward(FastFeedForward f, float[] x, int rows, float[] out) {
+        int d = f.inputDim();
+        int dOut = f.outputDim();
+        if (x.length < (long) rows * d || out.length < (long) rows * dOut) {
+            throw new IllegalArgumentException("x or out too small for " + rows + " rows");
+        }
+        if (rows == 0) {
+            return;
+        }
+        Parallel pool = Parallel.shared();
+        int threads = pool.threads();
+        int trees = f.trees();
+        if (trees > 1 && threads > 1 && rows < threads * 32) {
+            forwardSplitTrees(f, x, rows, out, pool, Math.min(threads, trees));
+            return;
+        }
+        int tile = Math.max(1, Math.min(TILE, (rows + threads - 1) / threads));
+        int[] bands = bands(f, BAND_BYTES);
+        if (bands.length > 2 && rows > tile && bandedIsCheaper(f, rows, tile, bands)) {
+            forwardBanded(f, x, rows, out, pool, tile, bands);
+            return;
+        }
+        int tiles = (rows + tile - 1) / tile;
+        int[] nodeOf = new int[rows];
+        pool.forEach(tiles, i -> {
+            int t0 = i * tile;
+            int t1 = Math.min(rows, t0 + tile);
+            initRows(out, t0, t1, dOut, f.b2());
+            Scratch s = new Scratch(t1 - t0, f.depth());
+            for (int t = t0; t < t1; t++) {
+                s.tokens[t - t0] = t;
+            }
+            for (int k = 0; k < trees; k++) {
+                walk(f, k, x, out, s.tokens, 0, t1 - t0, 0, f.depth() + 1, nodeOf, s);
+            }
+        });
+    }
+
+    /** Bytes of one node's W_in and W_out rows. */
+    private static long rowBytes(FastFeedForward f) {
+        return 4L * (f.inputDim() + f.outputDim());
+    }
+
+    /**
+     * Level bands [bands[i], bands[i+1]) such that the nodes of one band's subtree (2^len - 1
+     * rows) fit in {@link #BAND_BYTES}; bands are balanced in length. One band = the whole tree.
+     */
+    static int[] bands(FastFeedForward f, long bandBytes) {
+        int levels = f.depth() + 1;
+        int maxLen = 1;
+        while (maxLen < levels && ((1L << (maxLen + 1)) - 1) * rowBytes(f) <= bandBytes) {
+            maxLen++;
+        }
+        int count = (levels + maxLen - 1) / maxLen;
+        int[] b = new int[count + 1];
+        for (int i = 0; i <= count; i++) {
+            b[i] = (int) ((long) levels * i / count);
+        }
+        return b;
+    }
+
+    /**
+     * Cost model in bytes moved from beyond L2. Tiled: every tile reads, per tree and level, one
+     * row per distinct node its tokens reach (at most min(2^level, tile)); x and y once. Banded:
+     * per tree and band, x once and y twice (read + write) per token, plus the weights once.
+     */
+    private static boolean bandedIsCheaper(FastFeedForward f, int rows, int tile, int[] bands) {
+        double tiles = Math.ceil((double) rows / tile);
+        double tiledRows = 0;
+        for (int level = 0; level <= f.depth(); level++) {
+            tiledRows += Math.min(1L << level, tile);
+        }
+        double tiled = tiles * f.trees() * tiledRows * rowBytes(f);
+        double banded = (double) f.trees() * (bands.length - 1) * rows * 4.0 * (f.inputDim() + 2.0 * f.outputDim())
+                + (double) f.neurons() * rowBytes(f);
+        return banded < tiled;
+    }
+
+    /**
+     * Deep trees: the levels are cut into bands whose subtrees fit in L2. Band 0 walks token tiles
+     * from the root; before each later band the tokens are sorted by the subtree root they
+     * reached (counting sort) and each subtree's tokens walk its band in tiles, so that the
+     * subtree's weight rows are read from memory once and then serve all its tokens from L2,
+     * instead of each deep row being fetched again for nearly every token.
+     */
+    private static void forwardBanded(FastFeedForward f, float[] x, int rows, float[] out, Parallel pool, int tile,
+                                      int[] bands) {
+        int dOut = f.outputDim();
+        int tiles = (rows + tile - 1) / tile;
+        pool.forEach(tiles, i -> initRows(out, i * tile, Math.min(rows, (i + 1) * tile), dOut, f.b2()));
+        int[] node = new int[rows];
+        int[] sorted = new int[rows];
+        int maxBand = 0;
+        for (int b = 0; b + 1 < bands.length; b++) {
+            maxBand = Math.max(maxBand, bands[b + 1] - bands[b]);
+        }
+        int bandDepth = maxBand - 1;
+        for (int k = 0; k < f.trees(); k++) {
+            java.util.Arrays.fill(node, 0);
+            for (int b = 0; b + 1 < bands.length; b++) {
+                int from = bands[b];
+                int to = bands[b + 1];
+                // Tokens grouped by their node at level `from` (the subtree root of this band).
+                int first = (1 << from) - 1;
+                int width = 1 << from;
+                int[] start = new int[width + 1];
+                for (int t = 0; t < rows; t++) {
+                    start[node[t] - first + 1]++;
+                }
+                for (int r = 0; r < width; r++) {
+                    start[r + 1] += start[r];
+                }
+                int[] fill = java.util.Arrays.copyOf(start, width);
+                for (int t = 0; t < rows; t++) {
+                    sorted[fill[node[t] - first]++] = t;
+                }
+                // Tasks: tiles within each subtree's token range.
+                int taskCount = 0;
+                for (int r = 0; r < width; r++) {
+                    taskCount += (start[r + 1] - start[r] + tile - 1) / tile;
+                }
+                int[] taskFrom = new int[taskCount];
+                int[] taskTo = new int[taskCount];
+                int tc = 0;
+                for (int r = 0; r < width; r++) {
+                    for (int p = start[r]; p < start[r + 1]; p += tile) {
+                        taskFrom[tc] = p;
+                        taskTo[tc++] = Math.min(start[r + 1], p + tile);
+                    }
+                }
+                int kk = k;
+                pool.forEach(taskCount, i -> {
+                    Scratch s = new Scratch(tile, bandDepth);
+                    walk(f, kk, x, out, sorted, taskFrom[i], taskTo[i], from, to, node, s);
+                });
+            }
+        }
+    }
+
+    /** The banded walk whatever the cost model says, with the given band budget: for tests. */
+    static void forwardBandedForTest(FastFeedForward f, float[] x, int rows, float[] out, int tile, long bandBytes) {
+        forwardBanded(f, x, rows, out, Parallel.shared(), tile, bands(f, bandBytes));
+    }
+
+    /** Trees split over tasks; task 0 sums into out (with b2), the others into zeroed buffers. */
+    private static void forwardSplitTrees(FastFeedForward f, float[] x, int rows, float[] out, Parallel pool,
+                                          int tasks) {
+        int dOut = f.outputDim();
+        int trees = f.trees();
+        float[][] partial = new float[tasks][];
+        partial[0] = out;
+        for (int p = 1; p < tasks; p++) {
+            partial[p] = new float[rows * dOut];
+        }
+        pool.forEach(tasks, p -> {
+            int k0 = (int) ((long) trees * p / tasks);
+            int k1 = (int) ((long) trees * (p + 1) / tasks);
+            float[] y = partial[p];
+            if (p == 0) {
+                initRows(y, 0, rows, dOut, f.b2());
+            }
+            Scratch s = new Scratch(rows, f.depth());
+            for (int t = 0; t < rows; t++) {
+                s.tokens[t] = t;
+            }
+            for (int k = k0; k < k1; k++) {
+                walk(f, k, x, y, s.tokens, 0, rows, 0, f.depth() + 1, s.node, s);
+            }
+        });
+        for (int p = 1; p < tasks; p++) {
+            float[] y = partial[p];
+            for (int i = 0; i < rows * dOut; i++) {
+                out[i] += y[i];
+            }
+        }
+    }
+
+    private static void initRows(float[] out, int t0, int t1, int dOut, float[] b2) {
+        for (int t = t0; t < t1; t++) {
+            System.arraycopy(b2, 0, out, t * dOut, dOut);
+        }
+    }
+
+    /** Per-task scratch: token list, node per token (tiled path), tokens sorted by node, bucket ends. */
+    private static final class Scratch {
+        final int[] tokens;
+        final int[] node;
+        final int[] order;
+        final int[] start;
+        final float[] logits = new float[4];
+
+        /** @param bandDepth depth of the deepest subtree walked with this scratch (levels - 1) */
+        Scratch(int tokens, int bandDepth) {
+            this.tokens = new int[tokens];
+            this.node = new int[tokens];
+            order = new int[tokens];
+            start = new int[(1 << bandDepth) + 1];
+        }
+    }
+
+    /**
+     * The tokens list[from, to) (global token indices, all at the same node of level `levelFrom`,
+     * whose current nodes are node[token]) walk tree k from level levelFrom to levelTo (exclusive),
+     * level by level: at each level they are counting-sorted by node, and every node with tokens
+     * is applied to its group. y rows are indexed like x rows.
+     */
+    private static void walk(FastFeedForward f, int k, float[] x, float[] y, int[] list, int from, int to,
+                             int levelFrom, int levelTo, int[] node, Scratch s) {
+        int count = to - from;
+        if (count == 1) {
+            walkOne(f, k, x, list[from], y, node, levelFrom, levelTo);
+            return;
+        }
+        int n = f.nodesPerTree();
+        int[] order = s.order;
+        int[] start = s.start;
+        if (levelFrom == 0) {
+            for (int i = from; i < to; i++) {
+                node[list[i]] = 0;
+            }
+        }
+        int root = node[list[from]];
+        for (int level = levelFrom; level < levelTo; level++) {
+            int width = 1 << (level - levelFrom);
+            // Leftmost node of root's subtree at this level.
+            int first = (root + 1) * width - 1;
+            // Counting sort of the tokens by node at this level (scalar routing).
+            java.util.Arrays.fill(start, 0, width + 1, 0);
+            for (int i = from; i < to; i++) {
+                start[node[list[i]] - first + 1]++;
+            }
+            for (int b = 0; b < width; b++) {
+                start[b + 1] += start[b];
+            }
+            for (int i = from; i < to; i++) {
+                int t = list[i];
+                order[start[node[t] - first]++] = t;
+            }
+            // start[b] is now the end of bucket b; bucket b begins at start[b-1] (0 for b = 0).
+            int begin = 0;
+            for (int b = 0; b < width; b++) {
+                int end = start[b];
+                if (end > begin) {
+                    group(f, k * n + first + b, x, 0, order, begin, end, y, node, s.logits);
+                }
+                begin = end;
+            }
+        }
+    }
+
+    /**
+     * One node and the tokens order[begin, end) (tile-relative) that reached it: l = x·W_in[row] +
+     * b_in[row], y += GELU(l)·W_out[row], node = 2·node + 1 + (l > 0). Tokens in blocks of 4.
+     */
+    private static void group(FastFeedForward f, int row, float[] x, int t0, int[] order, int begin, int end,
+                              float[] y, int[] node, float[] l) {
+        int d = f.inputDim();
+        int dOut = f.outputDim();
+        float[] wIn = f.wIn();
+        float[] wOut = f.wOut();
+        float bias = f.bIn()[row];
+        int wInOff = row * d;
+        int wOutOff = row * dOut;
+        int g = begin;
+        for (; g + 4 <= end; g += 4) {
+            int a = order[g];
+            int b = order[g + 1];
+            int c = order[g + 2];
+            int e = order[g + 3];
+            dot4(wIn, wInOff, x, (t0 + a) * d, (t0 + b) * d, (t0 + c) * d, (t0 + e) * d, d, l);
+            float la = l[0] + bias;
+            float lb = l[1] + bias;
+            float lc = l[2] + bias;
+            float le = l[3] + bias;
+            axpy4(wOut, wOutOff, dOut, y, (t0 + a) * dOut, MathFunctions.gelu(la), (t0 + b) * dOut,
+                    MathFunctions.gelu(lb), (t0 + c) * dOut, MathFunctions.gelu(lc), (t0 + e) * dOut,
+                    MathFunctions.gelu(le));
+            node[a] = 2 * node[a] + 1 + (la > 0 ? 1 : 0);
+            node[b] = 2 * node[b] + 1 + (lb > 0 ? 1 : 0);
+            node[c] = 2 * node[c] + 1 + (lc > 0 ? 1 : 0);
+            node[e] = 2 * node[e] + 1 + (le > 0 ? 1 : 0);
+        }
+        for (; g < end; g++) {
+            int a = order[g];
+            float la = dot(wIn, wInOff, x, (t0 + a) * d, d) + bias;
+            axpy(wOut, wOutOff, dOut, y, (t0 + a) * dOut, MathFunctions.gelu(la));
+            node[a] = 2 * node[a] + 1 + (la > 0 ? 1 : 0);
+        }
+    }
+
+    /** The per-token walk of one token t (global index) from its node at levelFrom to levelTo. */
+    private static void walkOne(FastFeedForward f, int k, float[] x, int t, float[] y, int[] nodeOf, int levelFrom,
+                                int levelTo) {
+        int d = f.inputDim();
+        int dOut = f.outputDim();
+        int n = f.nodesPerTree();
+        int node = levelFrom == 0 ? 0 : nodeOf[t];
+        for (int level = levelFrom; level < levelTo; level++) {
+            int row = k * n + node;
+            float l = dot(f.wIn(), row * d, x, t * d, d) + f.bIn()[row];
+            axpy(f.wOut(), row * dOut, dOut, y, t * dOut, MathFunctions.gelu(l));
+            node = 2 * node + 1 + (l > 0 ? 1 : 0);
+        }
+        nodeOf[t] = node;
+    }
+
+    /** w[wOff..+len)·x[xOff..+len): one vector accumulator, lanes reduced, then the scalar tail. */
+    static float dot(float[] w, int wOff, float[] x, int xOff, int len) {
+        int bound = S.loopBound(len);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, w, wOff + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            sum += x[xOff + i] * w[wOff + i];
+        }
+        return sum;
+    }
+
+    /** Four dots against one weight row, summed exactly as {@link #dot} sums each of them. */
+    private static void dot4(float[] w, int wOff, float[] x, int x0, int x1, int x2, int x3, int len, float[] out) {
+        int bound = S.loopBound(len);
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector wv = FloatVector.fromArray(S, w, wOff + i);
+            a0 = FloatVector.fromArray(S, x, x0 + i).fma(wv, a0);
+            a1 = FloatVector.fromArray(S, x, x1 + i).fma(wv, a1);
+            a2 = FloatVector.fromArray(S, x, x2 + i).fma(wv, a2);
+            a3 = FloatVector.fromArray(S, x, x3 + i).fma(wv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            float wv = w[wOff + i];
+            s0 += x[x0 + i] * wv;
+            s1 += x[x1 + i] * wv;
+            s2 += x[x2 + i] * wv;
+            s3 += x[x3 + i] * wv;
+        }
+        out[0] = s0;
+        out[1] = s1;
+        out[2] = s2;
+        out[3] = s3;
+    }
+
+    /** y[yOff..+len) += a·w[wOff..+len). */
+    static void axpy(float[] w, int wOff, int len, float[] y, int yOff, float a) {
+        int bound = S.loopBound(len);
+        FloatVector av = FloatVector.broadcast(S, a);
+        int j = 0;
+        for (; j < bound; j += S.length()) {
+            FloatVector.fromArray(S, w, wOff + j).fma(av, FloatVector.fromArray(S, y, yOff + j)).intoArray(y, yOff + j);
+        }
+        for (; j < len; j++) {
+            y[yOff + j] += a * w[wOff + j];
+        }
+    }
+
+    /** Four axpys sharing each load of the weight row; per row the same arithmetic as {@link #axpy}. */
+    private static void axpy4(float[] w, int wOff, int len, float[] y, int y0, float c0, int y1, float c1, int y2,
+                              float c2, int y3, float c3) {
+        int bound = S.loopBound(len);
+        FloatVector v0 = FloatVector.broadcast(S, c0);
+        FloatVector v1 = FloatVector.broadcast(S, c1);
+        FloatVector v2 = FloatVector.broadcast(S, c2);
+        FloatVector v3 = FloatVector.broadcast(S, c3);
+        int j = 0;
+        for (; j < bound; j += S.length()) {
+            FloatVector wv = FloatVector.fromArray(S, w, wOff + j);
+            wv.fma(v0, FloatVector.fromArray(S, y, y0 + j)).intoArray(y, y0 + j);
+            wv.fma(v1, FloatVector.fromArray(S, y, y1 + j)).intoArray(y, y1 + j);
+            wv.fma(v2, FloatVector.fromArray(S, y, y2 + j)).intoArray(y, y2 + j);
+            wv.fma(v3, FloatVector.fromArray(S, y, y3 + j)).intoArray(y, y3 + j);
+        }
+        for (; j < len; j++) {
+            float wv = w[wOff + j];
+            y[y0 + j] += c0 * wv;
+            y[y1 + j] += c1 * wv;
+            y[y2 + j] += c2 * wv;
+            y[y3 + j] += c3 * wv;
+        }
+    }
+}
