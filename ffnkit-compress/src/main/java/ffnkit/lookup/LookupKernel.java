@@ -35,7 +35,7 @@ final class LookupKernel {
     }
 
     static volatile Tiling defaultTiling = new Tiling(
-            Integer.getInteger("ffnkit.lookup.tokenBlock", 2048),
+            Integer.getInteger("ffnkit.lookup.tokenBlock", 4096),
             Integer.getInteger("ffnkit.lookup.colSlice", 64),
             Integer.getInteger("ffnkit.lookup.tableGroup", 8));
 
@@ -103,25 +103,36 @@ final class LookupKernel {
         if (rows == 0) {
             return;
         }
-        int h = s.tables();
-        float[] scores = new float[rows * h];
-        int[] offsets = new int[rows * h];
+        float[] scores = new float[rows * s.tables()];
+        int[] offsets = new int[rows * s.tables()];
+        hash(x, rows, scores, offsets);
+        gatherAdd(scores, offsets, rows, out, tiling);
+    }
+
+    /** Phase 1: scores [rows x h] and table row offsets [rows x h] of every token. */
+    void hash(float[] x, int rows, float[] scores, int[] offsets) {
         int tiles = (rows + TILE - 1) / TILE;
         Parallel.shared().forEach(tiles, tile -> hashTile(x, rows, tile * TILE, scores, offsets));
+    }
+
+    /** Phase 2: out = bias + sum_k score·row. */
+    void gatherAdd(float[] scores, int[] offsets, int rows, float[] out, Tiling tiling) {
         int dOut = s.outputDim();
-        // fewer, larger token blocks when there are few tokens; at least one task per thread when possible
         int colSlice = Math.min(tiling.colSlice(), dOut);
         int slices = (dOut + colSlice - 1) / colSlice;
         int tokenBlock = Math.min(tiling.tokenBlock(), rows);
         int threads = Parallel.shared().threads();
+        // enough tasks for every thread when there are few tokens
         if ((long) slices * ((rows + tokenBlock - 1) / tokenBlock) < threads && rows > 1) {
             tokenBlock = Math.max(1, (rows + threads - 1) / threads);
         }
         int tb = tokenBlock;
         int blocks = (rows + tb - 1) / tb;
+        // slice-major: consecutive tasks share one column slice of all tables (h·2^tau·colSlice floats,
+        // a few MB), which then stays in L3 while the token blocks pass over it
         Parallel.shared().forEach(blocks * slices, task -> {
-            int block = task / slices;
-            int slice = task % slices;
+            int block = task % blocks;
+            int slice = task / blocks;
             gather(scores, offsets, Math.min(rows, block * tb + tb), block * tb, slice * colSlice,
                     Math.min(dOut, slice * colSlice + colSlice), tiling.tableGroup(), out);
         });
@@ -277,32 +288,58 @@ final class LookupKernel {
         }
     }
 
-    /** out[t][c0..c1) = bias + sum_k score[t][k]·T_k[code[t][k]][c0..c1) for t in [t0, t1). */
+    /**
+     * out[t][c0..c1) = bias + sum_k score[t][k]·T_k[code[t][k]][c0..c1) for t in [t0, t1).
+     * For each token, 4 vectors of output stay in registers while the tables of a group are added
+     * (one load and one FMA per table vector, stores only once per group); the group's table
+     * slices are what the token block reuses from L2.
+     */
     private void gather(float[] scores, int[] offsets, int t1, int t0, int c0, int c1, int tableGroup, float[] out) {
         int h = s.tables();
         int dOut = s.outputDim();
-        int width = c1 - c0;
-        int bound = S.loopBound(width);
         float[] tb = tables;
+        int wide = c0 + (c1 - c0) / (4 * VL) * (4 * VL);
+        int narrow = c0 + S.loopBound(c1 - c0);
         for (int t = t0; t < t1; t++) {
-            System.arraycopy(bias, c0, out, t * dOut + c0, width);
+            System.arraycopy(bias, c0, out, t * dOut + c0, c1 - c0);
         }
         for (int g0 = 0; g0 < h; g0 += tableGroup) {
             int g1 = Math.min(h, g0 + tableGroup);
             for (int t = t0; t < t1; t++) {
-                int o = t * dOut + c0;
-                for (int k = g0; k < g1; k++) {
-                    float score = scores[t * h + k];
-                    int row = offsets[t * h + k] + c0;
-                    FloatVector sv = FloatVector.broadcast(S, score);
-                    int j = 0;
-                    for (; j < bound; j += VL) {
-                        FloatVector.fromArray(S, tb, row + j).fma(sv, FloatVector.fromArray(S, out, o + j))
-                                .intoArray(out, o + j);
+                int o = t * dOut;
+                int sk = t * h;
+                int c = c0;
+                for (; c < wide; c += 4 * VL) {
+                    FloatVector a0 = FloatVector.fromArray(S, out, o + c);
+                    FloatVector a1 = FloatVector.fromArray(S, out, o + c + VL);
+                    FloatVector a2 = FloatVector.fromArray(S, out, o + c + 2 * VL);
+                    FloatVector a3 = FloatVector.fromArray(S, out, o + c + 3 * VL);
+                    for (int k = g0; k < g1; k++) {
+                        FloatVector sv = FloatVector.broadcast(S, scores[sk + k]);
+                        int row = offsets[sk + k] + c;
+                        a0 = FloatVector.fromArray(S, tb, row).fma(sv, a0);
+                        a1 = FloatVector.fromArray(S, tb, row + VL).fma(sv, a1);
+                        a2 = FloatVector.fromArray(S, tb, row + 2 * VL).fma(sv, a2);
+                        a3 = FloatVector.fromArray(S, tb, row + 3 * VL).fma(sv, a3);
                     }
-                    for (; j < width; j++) {
-                        out[o + j] = Math.fma(tb[row + j], score, out[o + j]);
+                    a0.intoArray(out, o + c);
+                    a1.intoArray(out, o + c + VL);
+                    a2.intoArray(out, o + c + 2 * VL);
+                    a3.intoArray(out, o + c + 3 * VL);
+                }
+                for (; c < narrow; c += VL) {
+                    FloatVector a0 = FloatVector.fromArray(S, out, o + c);
+                    for (int k = g0; k < g1; k++) {
+                        a0 = FloatVector.fromArray(S, tb, offsets[sk + k] + c).fma(FloatVector.broadcast(S, scores[sk + k]), a0);
                     }
+                    a0.intoArray(out, o + c);
+                }
+                for (; c < c1; c++) {
+                    float a = out[o + c];
+                    for (int k = g0; k < g1; k++) {
+                        a = Math.fma(tb[offsets[sk + k] + c], scores[sk + k], a);
+                    }
+                    out[o + c] = a;
                 }
             }
         }
