@@ -44,6 +44,10 @@ public final class LookupLayerBench {
     private LookupLayerBench() {
     }
 
+    private interface FfnRunner {
+        void forward(float[] x, int rows, float[] out);
+    }
+
     public static List<Result> run(Config c, PrintStream log) {
         Parallel.setThreads(c.threads());
         SplittableRandom rnd = new SplittableRandom(c.seed());
@@ -56,6 +60,17 @@ public final class LookupLayerBench {
         float[] xAll = new float[maxTokens * c.d()];
         for (int i = 0; i < xAll.length; i++) {
             xAll[i] = (float) LookupFeedForward.gaussian(rnd);
+        }
+        // JIT warm-up on a mid-size batch first: on a loaded 2-core machine C2 needs seconds, and a
+        // 1-token batch alone would be timed in interpreted Vector API code
+        int warmTokens = Math.min(maxTokens, 1024);
+        float[] xw = Arrays.copyOf(xAll, warmTokens * c.d());
+        float[] yw = new float[warmTokens * c.d()];
+        for (FfnRunner f : new FfnRunner[] {dense::forward, lookup::forward}) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 5 || System.nanoTime() - start < 3_000_000_000L; i++) {
+                f.forward(xw, warmTokens, yw);
+            }
         }
         List<Result> results = new ArrayList<>();
         for (int tokens : c.tokens()) {
