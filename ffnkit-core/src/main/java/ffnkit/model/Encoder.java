@@ -45,6 +45,11 @@ public final class Encoder {
         return config;
     }
 
+    /** The same weights and slots under another config (e.g. a different truncation length). */
+    public Encoder withConfig(BertConfig other) {
+        return new Encoder(other, wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings, embeddingNorm, layers);
+    }
+
     public List<EncoderLayer> layers() {
         return layers;
     }

@@ -1,0 +1,66 @@
+package ffnkit.cli;
+
+import ffnkit.io.ModelFormatException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** The {@code ffnkit} command. Errors are one line on stderr; set FFNKIT_DEBUG=1 for stack traces. */
+@Command(name = "ffnkit", mixinStandardHelpOptions = true, version = "ffnkit 0.1.0",
+        description = "Run, analyse and compress the feed-forward networks of transformer encoders on the CPU.",
+        subcommands = {
+                ModelsCommand.class,
+                EmbedCommand.class,
+                BenchCommand.class,
+                CalibrateCommand.class,
+                AnalyzeCommand.class,
+                CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("ffnkit: error: " + describe(e));
+            if (System.getenv("FFNKIT_DEBUG") != null) {
+                e.printStackTrace(cmd.getErr());
+            }
+            return 1;
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("ffnkit: error: " + e.getMessage() + " (see: ffnkit " + cmd.getCommandName()
+                    .replace("ffnkit", "").trim() + " --help)");
+            return 2;
+        });
+        return cli.execute(args);
+    }
+
+    /** A user-facing one-line description: our own errors carry their message, others their type too. */
+    static String describe(Throwable e) {
+        if (e instanceof ModelFormatException || e instanceof IllegalArgumentException || e instanceof UserError) {
+            return e.getMessage();
+        }
+        if (e instanceof UncheckedIOException u) {
+            return describe(u.getCause());
+        }
+        if (e instanceof IOException) {
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory: lower --batch, or give the JVM more heap with FFNKIT_JAVA_OPTS=-Xmx16g";
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage() + " (unexpected; rerun with FFNKIT_DEBUG=1 and report it)";
+    }
+}

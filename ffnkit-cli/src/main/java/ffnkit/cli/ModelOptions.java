@@ -1,0 +1,35 @@
+package ffnkit.cli;
+
+import ffnkit.api.BuiltinModel;
+import ffnkit.api.EmbeddingModel;
+import ffnkit.kernels.Parallel;
+import picocli.CommandLine.Option;
+
+/** --model, --threads and --max-tokens, shared by every command that runs a model. */
+final class ModelOptions {
+
+    @Option(names = "--model", defaultValue = BuiltinModel.DEFAULT, paramLabel = "NAME|PATH",
+            description = "Built-in model name (see 'ffnkit models'), a BERT .onnx file with tokenizer.json beside it, "
+                    + "a Hugging Face BERT folder, or a saved ffnkit model (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Truncate texts to N tokens (default: the model's, 256 for all-minilm-l6-v2).")
+    Integer maxTokens;
+
+    EmbeddingModel open() {
+        applyThreads();
+        return EmbeddingModel.load(model, maxTokens == null ? 0 : maxTokens);
+    }
+
+    void applyThreads() {
+        if (threads != null) {
+            if (threads < 1) {
+                throw new UserError("--threads must be at least 1, got " + threads);
+            }
+            Parallel.setThreads(threads);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package ffnkit.eval;
+
+import ffnkit.eval.data.BeirDataset;
+import ffnkit.eval.metrics.ExactSearch;
+import ffnkit.eval.metrics.Fidelity;
+import ffnkit.eval.metrics.RetrievalMetrics;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Library entry points: retrieval on a BEIR data set and fidelity against a reference model, each
+ * given the models as {@link TextEmbedder}s.
+ */
+public final class Evaluation {
+
+    public static final int DEFAULT_BATCH = 64;
+    /** Documents kept per query: enough for Recall@100. */
+    static final int TOP_K = 100;
+
+    /**
+     * @param queryPrefix   put before every query (e5 models need "query: ")
+     * @param passagePrefix put before every document (e5 models need "passage: ")
+     * @param batchSize     texts per {@link TextEmbedder#embed} call
+     * @param limitQueries  evaluate only the first N queries that have judgements (0 = all); the
+     *                      whole corpus is still searched, so scores stay comparable
+     */
+    public record RetrievalOptions(String queryPrefix, String passagePrefix, int batchSize, int limitQueries) {
+        public RetrievalOptions {
+            if (batchSize < 1 || limitQueries < 0) {
+                throw new IllegalArgumentException("batch size must be >= 1 and query limit >= 0");
+            }
+        }
+
+        public static RetrievalOptions defaults() {
+            return new RetrievalOptions("", "", DEFAULT_BATCH, 0);
+        }
+    }
+
+    private Evaluation() {
+    }
+
+    public static RetrievalResult retrieval(TextEmbedder embedder, BeirDataset data, RetrievalOptions options,
+                                            Progress progress) {
+        // as BEIR's loader: only queries with judgements take part, in file order
+        List<BeirDataset.Query> queries = new ArrayList<>();
+        for (BeirDataset.Query q : data.queries()) {
+            Map<String, Integer> rels = data.qrels().get(q.id());
+            if (rels != null && rels.values().stream().anyMatch(r -> r >= 1)) {
+                queries.add(q);
+            }
+        }
+        if (options.limitQueries() > 0 && queries.size() > options.limitQueries()) {
+            queries = queries.subList(0, options.limitQueries());
+        }
+        if (queries.isEmpty()) {
+            throw new IllegalArgumentException("no query of the data set has a relevant document in the qrels");
+        }
+        if (data.corpus().isEmpty()) {
+            throw new IllegalArgumentException("the corpus is empty");
+        }
+        float[][] q = embedAll(embedder, queries.stream().map(BeirDataset.Query::text).toList(),
+                options.queryPrefix(), options.batchSize(), "embedding queries", progress);
+        float[][] c = embedAll(embedder, data.corpus().stream().map(BeirDataset.Document::fullText).toList(),
+                options.passagePrefix(), options.batchSize(), "embedding corpus", progress);
+        normaliseRows(q);
+        normaliseRows(c);
+        ExactSearch.Hits hits = ExactSearch.search(q, c, TOP_K);
+
+        Map<String, List<String>> run = new LinkedHashMap<>();
+        Map<String, Map<String, Integer>> qrels = new LinkedHashMap<>();
+        for (int i = 0; i < queries.size(); i++) {
+            List<String> ranked = new ArrayList<>(hits.indices()[i].length);
+            for (int d : hits.indices()[i]) {
+                ranked.add(data.corpus().get(d).id());
+            }
+            run.put(queries.get(i).id(), ranked);
+            qrels.put(queries.get(i).id(), data.qrels().get(queries.get(i).id()));
+        }
+        RetrievalMetrics.Scores s = RetrievalMetrics.evaluate(run, qrels);
+        return new RetrievalResult(s.ndcgAt10(), s.mrrAt10(), s.recallAt1(), s.recallAt10(), s.recallAt100(),
+                s.queries(), data.corpus().size());
+    }
+
+    public static FidelityResult fidelity(TextEmbedder model, TextEmbedder reference, List<String> texts,
+                                          int batchSize, Progress progress) {
+        if (texts.isEmpty()) {
+            throw new IllegalArgumentException("no texts to compare");
+        }
+        float[][] a = embedAll(model, texts, "", batchSize, "embedding with the model", progress);
+        float[][] b = embedAll(reference, texts, "", batchSize, "embedding with the reference", progress);
+        Fidelity.Summary s = Fidelity.compare(a, b);
+        return new FidelityResult(s.meanCosine(), s.p01Cosine(), s.minCosine(), s.worstIndex(), s.texts());
+    }
+
+    /** Embeds {@code texts} (each with {@code prefix} in front) in batches, reporting progress. */
+    public static float[][] embedAll(TextEmbedder embedder, List<String> texts, String prefix, int batchSize,
+                                     String label, Progress progress) {
+        float[][] out = new float[texts.size()][];
+        for (int start = 0; start < texts.size(); start += batchSize) {
+            int end = Math.min(texts.size(), start + batchSize);
+            List<String> batch = new ArrayList<>(end - start);
+            for (String t : texts.subList(start, end)) {
+                batch.add(prefix.isEmpty() ? t : prefix + t);
+            }
+            float[][] rows = embedder.embed(batch);
+            if (rows == null || rows.length != batch.size()) {
+                throw new IllegalStateException("the embedder returned " + (rows == null ? "null" : rows.length + " rows")
+                        + " for " + batch.size() + " texts");
+            }
+            System.arraycopy(rows, 0, out, start, rows.length);
+            progress.update(label, end, texts.size());
+        }
+        return out;
+    }
+
+    /** L2-normalises in place, so that a dot product is a cosine whatever the model's pooling did. */
+    static void normaliseRows(float[][] rows) {
+        for (float[] row : rows) {
+            double sum = 0;
+            for (float v : row) {
+                sum += (double) v * v;
+            }
+            if (sum > 0) {
+                float inv = (float) (1 / Math.sqrt(sum));
+                for (int i = 0; i < row.length; i++) {
+                    row[i] *= inv;
+                }
+            }
+        }
+    }
+}

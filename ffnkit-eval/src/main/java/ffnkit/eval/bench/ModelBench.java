@@ -1,0 +1,131 @@
+package ffnkit.eval.bench;
+
+import ffnkit.kernels.Parallel;
+import ffnkit.model.BertConfig;
+import ffnkit.model.Encoder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Whole-model throughput: our encoder and (optionally) ONNX Runtime on the same real token ids,
+ * run in alternation in one process after warm-up so both see the same machine state.
+ */
+public final class ModelBench {
+
+    /** One configuration's result; ortMs and speedup are NaN without ONNX Runtime. */
+    public record Result(int batch, int seq, int threads, double ms, double ortMs, double speedupVsOrt,
+                         double sequencesPerSecond, double ortSequencesPerSecond, double gflops, double ortGflops,
+                         long peakRssMb) {
+    }
+
+    private ModelBench() {
+    }
+
+    /**
+     * Real token ids of exactly {@code seq} tokens: [CLS], a window of a tokenised text stream, [SEP].
+     * Each sequence takes a different window so no two rows are the same.
+     */
+    public static int[][] realSequences(int[] stream, int batch, int seq, int cls, int sep) {
+        int body = seq - 2;
+        if (stream.length < body) {
+            throw new IllegalArgumentException("text stream of " + stream.length + " tokens is too short for seq " + seq);
+        }
+        int[][] ids = new int[batch][seq];
+        for (int b = 0; b < batch; b++) {
+            int start = (int) ((long) b * 7919 * body % Math.max(1, stream.length - body));
+            ids[b][0] = cls;
+            System.arraycopy(stream, start, ids[b], 1, body);
+            ids[b][seq - 1] = sep;
+        }
+        return ids;
+    }
+
+    /** FLOPs of one forward pass over batch x seq tokens (dense GEMMs and attention; norms ignored). */
+    public static double flops(BertConfig c, long ffnFlopsPerToken, int batch, int seq) {
+        double d = c.hidden();
+        double tokens = (double) batch * seq;
+        double attentionProjections = 2 * d * 3 * d + 2 * d * d;
+        double attentionScores = 2.0 * 2 * seq * d;
+        return c.layers() * tokens * (attentionProjections + attentionScores) + tokens * c.layers() * ffnFlopsPerToken;
+    }
+
+    public static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /**
+     * @param ort ONNX Runtime on the reference model, or null to time ours alone
+     * @param repetitions timed runs per engine after {@code warmup} untimed ones
+     */
+    public static Result run(Encoder encoder, OrtEncoder ort, int[][] ids, int threads, int warmup, int repetitions)
+            throws Exception {
+        int batch = ids.length;
+        int seq = ids[0].length;
+        for (int i = 0; i < warmup; i++) {
+            encoder.embed(ids);
+            if (ort != null) {
+                ort.hiddenStates(ids);
+            }
+        }
+        double[] ours = new double[repetitions];
+        double[] theirs = new double[repetitions];
+        for (int r = 0; r < repetitions; r++) {
+            long t0 = System.nanoTime();
+            encoder.embed(ids);
+            ours[r] = (System.nanoTime() - t0) / 1e6;
+            if (ort != null) {
+                long t1 = System.nanoTime();
+                ort.hiddenStates(ids);
+                theirs[r] = (System.nanoTime() - t1) / 1e6;
+            }
+        }
+        double ms = median(ours);
+        double ortMs = ort == null ? Double.NaN : median(theirs);
+        long ffnFlops = encoder.layers().get(0).feedForward().flopsPerToken();
+        double flops = flops(encoder.config(), ffnFlops, batch, seq);
+        double denseFlops = flops(encoder.config(), 4L * encoder.config().hidden() * encoder.config().intermediate(), batch, seq);
+        return new Result(batch, seq, threads, ms, ortMs, ortMs / ms, batch * 1000.0 / ms, batch * 1000.0 / ortMs,
+                flops / ms / 1e6, denseFlops / ortMs / 1e6, peakRssMb());
+    }
+
+    /** Peak resident memory of this process (VmHWM): the JVM heap, our weights and ONNX Runtime's together. */
+    public static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    public static List<Integer> parseList(String csv, String flag) {
+        List<Integer> out = new ArrayList<>();
+        for (String s : csv.split(",")) {
+            try {
+                int v = Integer.parseInt(s.trim());
+                if (v < 1) {
+                    throw new NumberFormatException();
+                }
+                out.add(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(flag + " takes positive integers separated by commas, got '" + csv + "'");
+            }
+        }
+        return out;
+    }
+
+    static void setThreads(int threads) {
+        Parallel.setThreads(threads);
+    }
+}

@@ -1,0 +1,188 @@
+package ffnkit.eval.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads and writes the BEIR layout: {@code queries.jsonl}, {@code corpus.jsonl} (objects with
+ * {@code _id}, {@code text} and, in the corpus, an optional {@code title}) and the relevance
+ * judgements as a TSV file with the header {@code query-id<TAB>corpus-id<TAB>score}, either
+ * {@code qrels.tsv} beside them or {@code qrels/test.tsv} as BEIR ships its sets.
+ */
+public final class BeirFiles {
+
+    public static final String QUERIES = "queries.jsonl";
+    public static final String CORPUS = "corpus.jsonl";
+    public static final String QRELS = "qrels.tsv";
+    public static final String QRELS_BEIR = "qrels/test.tsv";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private BeirFiles() {
+    }
+
+    /** Reads a data set directory; every problem is a {@link DatasetException} naming file and line. */
+    public static BeirDataset read(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new DatasetException("data set directory not found: " + dir);
+        }
+        Path qrelsFile = dir.resolve(QRELS);
+        if (!Files.exists(qrelsFile) && Files.exists(dir.resolve(QRELS_BEIR))) {
+            qrelsFile = dir.resolve(QRELS_BEIR);
+        }
+        List<BeirDataset.Query> queries = new ArrayList<>();
+        forEachJsonLine(dir.resolve(QUERIES), (node, where) ->
+                queries.add(new BeirDataset.Query(requiredText(node, "_id", where), requiredText(node, "text", where))));
+        List<BeirDataset.Document> corpus = new ArrayList<>();
+        forEachJsonLine(dir.resolve(CORPUS), (node, where) -> corpus.add(new BeirDataset.Document(
+                requiredText(node, "_id", where), optionalText(node, "title", where), requiredText(node, "text", where))));
+        Map<String, Map<String, Integer>> qrels = readQrels(qrelsFile);
+        return new BeirDataset(queries, corpus, qrels);
+    }
+
+    /** Reads a judgement file (header line first). Later lines for the same pair overwrite earlier ones. */
+    public static Map<String, Map<String, Integer>> readQrels(Path file) {
+        Map<String, Map<String, Integer>> qrels = new LinkedHashMap<>();
+        try (BufferedReader in = open(file)) {
+            String header = in.readLine();
+            if (header == null || !header.strip().equals("query-id\tcorpus-id\tscore")) {
+                throw new DatasetException(file + ":1: expected the header 'query-id<TAB>corpus-id<TAB>score', got '"
+                        + (header == null ? "" : header.strip()) + "'");
+            }
+            int lineNo = 1;
+            for (String line; (line = in.readLine()) != null; ) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] f = line.strip().split("\t");
+                if (f.length != 3) {
+                    throw new DatasetException(file + ":" + lineNo + ": expected 3 tab-separated fields, got " + f.length);
+                }
+                int score;
+                try {
+                    score = Integer.parseInt(f[2].strip());
+                } catch (NumberFormatException e) {
+                    throw new DatasetException(file + ":" + lineNo + ": score is not an integer: '" + f[2] + "'");
+                }
+                qrels.computeIfAbsent(f[0], k -> new LinkedHashMap<>()).put(f[1], score);
+            }
+        } catch (IOException e) {
+            throw new DatasetException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return qrels;
+    }
+
+    /** Writes queries.jsonl, corpus.jsonl and qrels.tsv into {@code dir} (created if needed). */
+    public static void write(BeirDataset data, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            try (BufferedWriter out = Files.newBufferedWriter(dir.resolve(QUERIES), StandardCharsets.UTF_8)) {
+                for (BeirDataset.Query q : data.queries()) {
+                    ObjectNode node = JSON.createObjectNode().put("_id", q.id()).put("text", q.text());
+                    out.write(JSON.writeValueAsString(node));
+                    out.write('\n');
+                }
+            }
+            try (BufferedWriter out = Files.newBufferedWriter(dir.resolve(CORPUS), StandardCharsets.UTF_8)) {
+                for (BeirDataset.Document d : data.corpus()) {
+                    ObjectNode node = JSON.createObjectNode().put("_id", d.id()).put("title", d.title()).put("text", d.text());
+                    out.write(JSON.writeValueAsString(node));
+                    out.write('\n');
+                }
+            }
+            try (BufferedWriter out = Files.newBufferedWriter(dir.resolve(QRELS), StandardCharsets.UTF_8)) {
+                out.write("query-id\tcorpus-id\tscore\n");
+                for (var q : data.qrels().entrySet()) {
+                    for (var d : q.getValue().entrySet()) {
+                        out.write(q.getKey() + "\t" + d.getKey() + "\t" + d.getValue() + "\n");
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write data set to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a text file with one text per line (blank lines are skipped: they are not texts). */
+    public static List<String> readLines(Path file) {
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader in = open(file)) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (!line.isBlank()) {
+                    lines.add(line);
+                }
+            }
+        } catch (IOException e) {
+            throw new DatasetException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return lines;
+    }
+
+    private interface JsonLine {
+        void accept(JsonNode node, String where);
+    }
+
+    private static void forEachJsonLine(Path file, JsonLine consumer) {
+        try (BufferedReader in = open(file)) {
+            int lineNo = 0;
+            for (String line; (line = in.readLine()) != null; ) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String where = file + ":" + lineNo;
+                JsonNode node;
+                try {
+                    node = JSON.readTree(line);
+                } catch (JsonProcessingException e) {
+                    throw new DatasetException(where + ": not a JSON object: " + e.getOriginalMessage());
+                }
+                if (node == null || !node.isObject()) {
+                    throw new DatasetException(where + ": not a JSON object");
+                }
+                consumer.accept(node, where);
+            }
+        } catch (IOException e) {
+            throw new DatasetException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static BufferedReader open(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new DatasetException("file not found: " + file);
+        }
+        // strict UTF-8: a malformed byte is an error rather than a silent replacement character
+        return new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file),
+                StandardCharsets.UTF_8.newDecoder()));
+    }
+
+    private static String requiredText(JsonNode node, String field, String where) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            throw new DatasetException(where + ": missing field '" + field + "'");
+        }
+        if (!v.isTextual() && !v.isNumber()) {
+            throw new DatasetException(where + ": field '" + field + "' is not a string");
+        }
+        return v.asText(); // BEIR sets sometimes store numeric ids; they are ids all the same
+    }
+
+    private static String optionalText(JsonNode node, String field, String where) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() ? "" : requiredText(node, field, where);
+    }
+}
