@@ -41,6 +41,8 @@ final class LookupKernel {
 
     private final LookupShape s;
     private final float[] wt;
+    /** The projection weights in their original [in][out] layout, for the row path. */
+    private final float[] rowWeights;
     private final float[] projectionBias;
     private final float[] tables;
     private final float[] bias;
@@ -68,6 +70,7 @@ final class LookupKernel {
         this.tables = layer.tables();
         this.bias = layer.bias();
         this.wt = transposeWeights(s, layer.projectionWeight());
+        this.rowWeights = layer.projectionWeight();
         this.scratch = ThreadLocal.withInitial(Scratch::new);
     }
 
@@ -111,8 +114,88 @@ final class LookupKernel {
 
     /** Phase 1: scores [rows x h] and table row offsets [rows x h] of every token. */
     void hash(float[] x, int rows, float[] scores, int[] offsets) {
+        if (rows <= SMALL_BATCH) {
+            // a transposed tile would compute TILE tokens' worth of BH4 for a handful
+            for (int t = 0; t < rows; t++) {
+                hashRow(x, t, scores, offsets);
+            }
+            return;
+        }
         int tiles = (rows + TILE - 1) / TILE;
         Parallel.shared().forEach(tiles, tile -> hashTile(x, rows, tile * TILE, scores, offsets));
+    }
+
+    /** Batches up to this size are hashed one token at a time in row layout. */
+    static final int SMALL_BATCH = Math.max(1, TILE / 8);
+
+    /**
+     * One token in row layout: the block matmul vectorises over the b outputs of a block
+     * (acc_o = fma(W[i][o], x_i, acc_o), ascending i: the reference's order, so z is again
+     * bit-identical); the Hadamard transform and the scores are scalar ({@link LookupMath}).
+     */
+    private void hashRow(float[] x, int t, float[] scores, int[] offsets) {
+        Scratch sc = scratch.get();
+        int d = s.inputDim();
+        int n = s.codeDim();
+        float[] z = sc.zT; // only the first h·tau floats are used here
+        float[] w = rowWeights;
+        if (s.projection() == LookupShape.ProjectionKind.DENSE) {
+            rowMatmul(w, 0, x, t * d, d, n, z, 0);
+            for (int o = 0; o < n; o++) {
+                z[o] += projectionBias[o];
+            }
+        } else {
+            int p = s.paddedDim();
+            int b = s.block();
+            float[] xpad = sc.xT;
+            java.util.Arrays.fill(xpad, 0, p, 0f);
+            System.arraycopy(x, t * d, xpad, 0, d);
+            float[] v = sc.v;
+            float[] u = sc.u;
+            for (int r = 0; r < s.repeats(); r++) {
+                System.arraycopy(xpad, 0, v, 0, p);
+                for (int st = 0; st < Bh4.STAGES; st++) {
+                    int wBase = (r * Bh4.STAGES + st) * p * b;
+                    for (int blk = 0; blk < p; blk += b) {
+                        rowMatmul(w, wBase + blk * b, v, blk, b, b, u, blk);
+                    }
+                    Hadamard.transform(u, 0, p);
+                    float[] tmp = v;
+                    v = u;
+                    u = tmp;
+                }
+                int len = Math.min(p, n - r * p);
+                for (int j = 0; j < len; j++) {
+                    z[r * p + j] = (Bh4.MIX_TRANSFORMED * v[j] + Bh4.MIX_INPUT * xpad[j]) + projectionBias[r * p + j];
+                }
+            }
+        }
+        int h = s.tables();
+        int tau = s.bits();
+        for (int k = 0; k < h; k++) {
+            scores[t * h + k] = LookupMath.score(z, k * tau, tau);
+            offsets[t * h + k] = ((k << tau) + LookupMath.code(z, k * tau, tau)) * s.outputDim();
+        }
+    }
+
+    /** dst[dOff + o] = sum_i src[sOff + i]·w[wOff + i·out + o], vectorised over o, ascending i with FMA. */
+    private static void rowMatmul(float[] w, int wOff, float[] src, int sOff, int in, int out, float[] dst, int dOff) {
+        int bound = S.loopBound(out);
+        int o = 0;
+        for (; o < bound; o += VL) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int i = 0; i < in; i++) {
+                acc = FloatVector.fromArray(S, w, wOff + i * out + o).fma(FloatVector.broadcast(S, src[sOff + i]), acc);
+            }
+            acc.intoArray(dst, dOff + o);
+        }
+        for (; o < out; o++) {
+            float acc = 0f;
+            for (int i = 0; i < in; i++) {
+                acc = Math.fma(src[sOff + i], w[wOff + i * out + o], acc);
+            }
+            dst[dOff + o] = acc;
+        }
     }
 
     /** Phase 2: out = bias + sum_k score·row. */

@@ -65,7 +65,7 @@ class LookupKernelTest {
             Parallel.setThreads(threads);
             for (LookupShape shape : shapes) {
                 LookupFeedForward layer = layerWithBiases(shape, shape.hashCode());
-                for (int rows : new int[] {1, 5, 37, 100}) {
+                for (int rows : new int[] {1, 2, LookupKernel.SMALL_BATCH, LookupKernel.SMALL_BATCH + 1, 37, 100}) {
                     float[] x = randomInputs(rows, shape.inputDim(), rows * 31L + shape.inputDim());
                     for (LookupKernel.Tiling tiling : tilings) {
                         double e = relativeMaxError(layer, x, rows, tiling);
