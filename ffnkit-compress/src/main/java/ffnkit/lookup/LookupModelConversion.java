@@ -67,8 +67,8 @@ public final class LookupModelConversion {
         int evalTexts = 500;
         int maxRows = 16384;
         int[] tableCounts = {32, 64, 128};
-        int bits = 8;
-        int epochs = 0;
+        int[] bitCounts = {8};
+        int[] epochCounts = {0};
         double ridge = 1.0;
         LookupShape.ProjectionKind projection = LookupShape.ProjectionKind.BH4;
         int threads = Runtime.getRuntime().availableProcessors();
@@ -80,8 +80,8 @@ public final class LookupModelConversion {
                 case "--eval-texts" -> evalTexts = Integer.parseInt(args[++i]);
                 case "--max-rows" -> maxRows = Integer.parseInt(args[++i]);
                 case "--tables" -> tableCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
-                case "--bits" -> bits = Integer.parseInt(args[++i]);
-                case "--epochs" -> epochs = Integer.parseInt(args[++i]);
+                case "--bits" -> bitCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--epochs" -> epochCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--ridge" -> ridge = Double.parseDouble(args[++i]);
                 case "--projection" -> projection = LookupShape.ProjectionKind.valueOf(args[++i].toUpperCase(Locale.ROOT));
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
@@ -100,9 +100,12 @@ public final class LookupModelConversion {
             float[][] reference = model.encoder().embed(evalIds);
             List<EncoderLayer> layers = model.encoder().layers();
             List<FeedForward> original = layers.stream().map(EncoderLayer::feedForward).toList();
-            System.out.printf(Locale.ROOT, "model %s, %d calibration texts (%d FFN rows per layer used), %d eval texts,"
-                            + " tau %d, %s, ridge %.2f, %d epochs, threads %d%n", modelName, calib.size(),
-                    inputs[0].length / d, eval.size(), bits, projection, ridge, epochs, threads);
+            System.out.printf(Locale.ROOT, "model %s, %d calibration texts (%d FFN rows per layer used, 10%% of them"
+                            + " held out), %d eval texts, %s, ridge %.2f, threads %d%n", modelName, calib.size(),
+                    inputs[0].length / d, eval.size(), projection, ridge, threads);
+            for (int bits : bitCounts) {
+            for (int epochs : epochCounts) {
+            System.out.printf(Locale.ROOT, "tau %d, %d distillation epochs%n", bits, epochs);
             System.out.println("| h | layer | held-out rel. err: mean baseline | after closed-form fit | final "
                     + "| train rel. err | table MB | FLOPs/token lookup (dense) | fit s |");
             System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -137,6 +140,8 @@ public final class LookupModelConversion {
                     layers.get(l).setFeedForward(original.get(l));
                 }
                 System.out.println(sb);
+            }
+            }
             }
         }
         Parallel.shared().close();
