@@ -26,11 +26,30 @@ public final class LookupLayerBench {
     static final int CHECK_ROWS = 2048;
 
     public record Config(int d, int width, int tables, int bits, LookupShape.ProjectionKind projection, int blockSize,
-                         int[] tokens, int threads, int repetitions, int warmup, long seed) {
+                         int[] tokens, int threads, int repetitions, int warmup, long seed, boolean cpuTime) {
+
+        public Config {
+            if (cpuTime && threads != 1) {
+                throw new IllegalArgumentException("CPU-time measurement needs --threads 1 (summing the CPU time of"
+                        + " several threads would hide their waiting)");
+            }
+        }
 
         public static Config of(int d, int width, int tables, int bits, int[] tokens, int threads) {
-            return new Config(d, width, tables, bits, LookupShape.ProjectionKind.BH4, 64, tokens, threads, 5, 2, 42);
+            return new Config(d, width, tables, bits, LookupShape.ProjectionKind.BH4, 64, tokens, threads, 5, 2, 42,
+                    false);
         }
+    }
+
+    private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /**
+     * Wall clock, or with cpuTime (single thread only) the calling thread's CPU time: on a shared,
+     * overloaded machine that removes the time the thread waits descheduled, which otherwise
+     * dominates and varies between calls. It does not remove cache pollution by co-runners.
+     */
+    private static long now(boolean cpuTime) {
+        return cpuTime ? MX.getCurrentThreadCpuTime() : System.nanoTime();
     }
 
     /**
@@ -90,11 +109,11 @@ public final class LookupLayerBench {
             double[] lookupMs = new double[c.repetitions()];
             for (int rep = 0; rep < c.repetitions(); rep++) {
                 // interleaved, so that drift in machine load hits both alike
-                long t0 = System.nanoTime();
+                long t0 = now(c.cpuTime());
                 dense.forward(x, tokens, yDense);
-                long t1 = System.nanoTime();
+                long t1 = now(c.cpuTime());
                 lookup.forward(x, tokens, yLookup);
-                long t2 = System.nanoTime();
+                long t2 = now(c.cpuTime());
                 denseMs[rep] = (t1 - t0) / 1e6;
                 lookupMs[rep] = (t2 - t1) / 1e6;
             }
@@ -159,9 +178,10 @@ public final class LookupLayerBench {
     public static String toJson(Config c, List<Result> results) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "{\"d\":%d,\"width\":%d,\"tables\":%d,\"bits\":%d,\"projection\":\"%s\","
-                        + "\"block\":%d,\"threads\":%d,\"repetitions\":%d,\"species\":\"%s\",\"results\":[",
+                        + "\"block\":%d,\"threads\":%d,\"repetitions\":%d,\"species\":\"%s\",\"timing\":\"%s\",\"results\":[",
                 c.d(), c.width(), c.tables(), c.bits(), c.projection().name().toLowerCase(Locale.ROOT), c.blockSize(),
-                c.threads(), c.repetitions(), FloatVector.SPECIES_PREFERRED.length() * 32 + "-bit"));
+                c.threads(), c.repetitions(), FloatVector.SPECIES_PREFERRED.length() * 32 + "-bit",
+                c.cpuTime() ? "thread_cpu" : "wall"));
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
             sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
@@ -188,7 +208,7 @@ public final class LookupLayerBench {
 
     /**
      * {@code --d 512 --width 2048 --lookup 128x8 [--projection bh4|dense] [--block 64]
-     * [--tokens 1,128,1024,32768] [--threads N] [--reps 5] [--warmup 2] [--json]}
+     * [--tokens 1,128,1024,32768] [--threads N] [--reps 5] [--warmup 2] [--json] [--cpu-time (needs --threads 1)]}
      */
     public static void main(String[] args) {
         int d = 512;
@@ -202,6 +222,7 @@ public final class LookupLayerBench {
         int reps = 5;
         int warmup = 2;
         boolean json = false;
+        boolean cpuTime = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--d" -> d = Integer.parseInt(args[++i]);
@@ -218,12 +239,13 @@ public final class LookupLayerBench {
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--json" -> json = true;
+                case "--cpu-time" -> cpuTime = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        Config c = new Config(d, width, h, tau, projection, block, tokens, threads, reps, warmup, 42);
-        System.err.printf(Locale.ROOT, "d %d width %d lookup %dx%d %s b %d threads %d species %s%n", d, width, h, tau,
-                projection, block, threads, species());
+        Config c = new Config(d, width, h, tau, projection, block, tokens, threads, reps, warmup, 42, cpuTime);
+        System.err.printf(Locale.ROOT, "d %d width %d lookup %dx%d %s b %d threads %d species %s timing %s%n", d, width,
+                h, tau, projection, block, threads, species(), cpuTime ? "thread CPU time" : "wall clock");
         List<Result> results = run(c, System.err);
         System.out.println(json ? toJson(c, results) : toMarkdown(results));
         Parallel.shared().close();
