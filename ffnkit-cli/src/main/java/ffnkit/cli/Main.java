@@ -18,6 +18,8 @@ import java.io.UncheckedIOException;
                 CalibrateCommand.class,
                 AnalyzeCommand.class,
                 CompressCommand.class,
+                ConvertCommand.class,
+                BenchFfnCommand.class,
                 EvalCommand.class,
                 DataCommand.class,
                 CommandLine.HelpCommand.class
@@ -54,6 +56,8 @@ public final class Main implements Runnable {
      * run a single command (with its own collaborators) exactly as the launcher would.
      */
     static CommandLine configure(CommandLine cli) {
+        // saved models may hold fast feedforward or LookupFFN slots: make their codecs known
+        ffnkit.compress.SlotKinds.registerAll();
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("ffnkit: error: " + describe(e));
             if (System.getenv("FFNKIT_DEBUG") != null) {
