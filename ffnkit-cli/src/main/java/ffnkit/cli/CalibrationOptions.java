@@ -30,6 +30,22 @@ final class CalibrationOptions {
             description = "|activation| above which a token counts as firing a neuron (default: ${DEFAULT-VALUE}).")
     double threshold;
 
+    /** The calibration texts (non-empty lines, --calib-limit applied), tokenised: for calibration and refits. */
+    List<int[]> tokenizedTexts(EmbeddingModel model) throws java.io.IOException {
+        Path file = texts != null ? texts : Home.dataset("calibration/wordnet-glosses.txt");
+        List<String> lines = TextInput.readAll(file).stream().filter(s -> !s.isBlank()).toList();
+        if (limit != null) {
+            if (limit < 2) {
+                throw new UserError("--calib-limit must be at least 2 (two halves are compared), got " + limit);
+            }
+            lines = lines.subList(0, Math.min(limit, lines.size()));
+        }
+        if (lines.size() < 2) {
+            throw new UserError("calibration file " + file + " needs at least 2 non-empty lines, found " + lines.size());
+        }
+        return List.of(model.tokenize(lines));
+    }
+
     Calibration obtain(EmbeddingModel model, boolean activationGram) throws Exception {
         if (saved != null && texts != null) {
             throw new UserError("give either --calib (texts) or --calibration (saved statistics), not both");
@@ -51,20 +67,9 @@ final class CalibrationOptions {
                 System.err.println("ffnkit: warning: calibration was collected on " + c.model() + ", the model is " + model.name());
             }
         } else {
-            Path file = texts != null ? texts : Home.dataset("calibration/wordnet-glosses.txt");
-            List<String> lines = TextInput.readAll(file).stream().filter(s -> !s.isBlank()).toList();
-            if (limit != null) {
-                if (limit < 2) {
-                    throw new UserError("--calib-limit must be at least 2 (two halves are compared), got " + limit);
-                }
-                lines = lines.subList(0, Math.min(limit, lines.size()));
-            }
-            if (lines.size() < 2) {
-                throw new UserError("calibration file " + file + " needs at least 2 non-empty lines, found " + lines.size());
-            }
-            List<int[]> ids = List.of(model.tokenize(lines));
+            List<int[]> ids = tokenizedTexts(model);
             Progress progress = Progress.stderr();
-            int total = lines.size();
+            int total = ids.size();
             c = Calibrator.run(model.name(), model.encoder(), ids,
                     new Calibrator.Options(threshold, activationGram, 32), done -> progress.update("calibrating", done, total));
         }

@@ -3,20 +3,15 @@ package ffnkit.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ffnkit.api.EmbeddingModel;
-import ffnkit.api.SavedModelInfo;
 import ffnkit.compress.Calibration;
 import ffnkit.compress.Compressor;
-import ffnkit.io.SavedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "compress", description = {
@@ -59,34 +54,15 @@ final class CompressCommand implements Callable<Integer> {
                 System.err.println("ffnkit: matched budget of " + matchParams + ": " + options.label());
             }
             Calibration cal = calibration.obtain(m, compress.needsActivationGram());
-            List<int[]> refitIds = options.refit() ? refitTexts(m) : List.of();
+            List<int[]> refitIds = options.refit() ? calibration.tokenizedTexts(m) : List.of();
             System.err.println("ffnkit: compressing with " + options.label());
             Compressor.Report r = Compressor.compress(m.encoder(), cal, options, refitIds,
                     l -> System.err.printf("compressed layer %d/%d%n", l + 1, c.layers()));
-            Map<String, String> info = new LinkedHashMap<>();
-            if (m.onnxSourceName() != null) {
-                info.put(SavedModelInfo.SOURCE_MODEL, m.onnxSourceName());
-            }
-            info.put(SavedModelInfo.QUERY_PREFIX, m.queryPrefix());
-            info.put(SavedModelInfo.PASSAGE_PREFIX, m.passagePrefix());
-            info.put("method", options.label());
-            info.put("compressed_from", m.name());
-            info.put("calibration_texts", Integer.toString(cal.texts()));
-            SavedModel.write(out, m.encoder(), info, m.tokenizer().json().getBytes(StandardCharsets.UTF_8));
+            new CompressCommandSaver(m, m, options, cal).save(out);
             long fileBytes = Files.size(out);
             print(m.name(), options, r, fileBytes);
         }
         return 0;
-    }
-
-    /** The calibration texts again, tokenised, for the refit pass. */
-    private List<int[]> refitTexts(EmbeddingModel m) throws Exception {
-        Path file = calibration.texts != null ? calibration.texts : Home.dataset("calibration/wordnet-glosses.txt");
-        List<String> lines = TextInput.readAll(file).stream().filter(s -> !s.isBlank()).toList();
-        if (calibration.limit != null) {
-            lines = lines.subList(0, Math.min(calibration.limit, lines.size()));
-        }
-        return List.of(m.tokenize(lines));
     }
 
     private void print(String name, Compressor.Options o, Compressor.Report r, long fileBytes) throws Exception {

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 @Command(name = "ffnkit", mixinStandardHelpOptions = true, version = "ffnkit 0.1.0",
         description = "Run, analyse and compress the feed-forward networks of transformer encoders on the CPU.",
         subcommands = {
+                DemoCommand.class,
                 ModelsCommand.class,
                 EmbedCommand.class,
                 BenchCommand.class,
