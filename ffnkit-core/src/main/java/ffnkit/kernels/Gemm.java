@@ -18,8 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  *     panel;</li>
  * <li>the epilogue (bias, GELU, residual) runs over each MC x NR tile right after its last K block,
  *     while the tile is still in L1;</li>
- * <li>work is split statically over the shared pool: by rows when there are enough of them, else by
- *     column panels (M = 1..8 would otherwise leave all but one core idle).</li>
+ * <li>work is split over the shared pool in equal chunks (a few per thread): by rows when there are
+ *     enough of them, else by column panels (M = 1..8 would otherwise leave all but one core idle).</li>
  * </ul>
  * The only per-thread state is a small edge-tile workspace, kept in a ThreadLocal and reused.
  */
@@ -44,6 +44,8 @@ public final class Gemm {
     static final int MC = Math.max(MR, Integer.getInteger("ffnkit.gemm.mc", 96) / MR * MR);
     /** Below this many rows per thread, splitting columns beats splitting rows (B traffic dominates). */
     private static final int MIN_ROWS_PER_THREAD = 48;
+    /** Work chunks per thread: balance when threads start late or run at different speeds. */
+    private static final int CHUNKS_PER_THREAD = 4;
 
     /** Per-thread workspace for edge tiles: MR x KC rows of A (zero-padded), then an MR x NR C tile. */
     private static final ThreadLocal<float[]> WORK = ThreadLocal.withInitial(() -> new float[MR * KC + MR * NR]);
@@ -89,19 +91,22 @@ public final class Gemm {
         if (threads == 1 || flops < 200_000) {
             job.run(0, m, 0, panels);
         } else if (m >= MIN_ROWS_PER_THREAD * threads || panels < threads) {
-            // Row ranges of whole micro-tiles, as equal as possible: every thread gets the same work.
+            // Row ranges of whole micro-tiles, as equal as possible. A few chunks per thread rather
+            // than one: a thread that starts late (busy machine) still takes a share.
             int tiles = (m + MR - 1) / MR;
-            pool.forEach(threads, t -> {
-                int from = Math.min(m, (int) ((long) tiles * t / threads) * MR);
-                int to = Math.min(m, (int) ((long) tiles * (t + 1) / threads) * MR);
+            int chunks = Math.min(tiles, CHUNKS_PER_THREAD * threads);
+            pool.forEach(chunks, t -> {
+                int from = Math.min(m, (int) ((long) tiles * t / chunks) * MR);
+                int to = Math.min(m, (int) ((long) tiles * (t + 1) / chunks) * MR);
                 if (from < to) {
                     job.run(from, to, 0, panels);
                 }
             });
         } else {
-            pool.forEach(threads, t -> {
-                int from = (int) ((long) panels * t / threads);
-                int to = (int) ((long) panels * (t + 1) / threads);
+            int chunks = Math.min(panels, CHUNKS_PER_THREAD * threads);
+            pool.forEach(chunks, t -> {
+                int from = (int) ((long) panels * t / chunks);
+                int to = (int) ((long) panels * (t + 1) / chunks);
                 if (from < to) {
                     job.run(0, m, from, to);
                 }

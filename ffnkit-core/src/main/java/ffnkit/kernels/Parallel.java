@@ -8,7 +8,7 @@ import java.util.function.IntConsumer;
 /**
  * A persistent pool of worker threads shared by every kernel, so that hot loops never create
  * threads. The calling thread takes part; tasks are claimed from a shared counter, so equal tasks
- * split statically (one per thread when tasks == threads) and unequal ones balance themselves.
+ * split evenly and unequal ones (or a thread that starts late) balance themselves.
  *
  * <p>Why not a ForkJoinPool: the encoder issues ~40 parallel regions per batch, some only tens of
  * microseconds long (GEMMs at M = 1..8). Fork/join hand-off cost ~50 µs per region there, more than
@@ -28,14 +28,41 @@ public final class Parallel {
     private final int threads;
     private final Thread[] workers;
     private final AtomicBoolean busy = new AtomicBoolean();
-    private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger running = new AtomicInteger();
     private final boolean[] parked;
-    private volatile int generation;
+    /** The region being run (or the last one); workers pick it up by seeing a new object here. */
+    private volatile Region current;
     private volatile boolean closed;
-    private IntConsumer body;
-    private int tasks;
-    private volatile Throwable failure;
+
+    /**
+     * One forEach call. The caller waits only for tasks that were claimed, never for a worker to
+     * show up: on an oversubscribed machine a descheduled worker would otherwise stall every region
+     * for a scheduler time slice, while the caller has long done all the work itself. A worker that
+     * arrives late finds the counter exhausted and goes back to waiting.
+     */
+    private static final class Region {
+        final IntConsumer body;
+        final int tasks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Region(IntConsumer body, int tasks) {
+            this.body = body;
+            this.tasks = tasks;
+        }
+
+        void claim() {
+            for (int i; (i = next.getAndIncrement()) < tasks; ) {
+                try {
+                    body.accept(i);
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+    }
 
     public Parallel(int threads) {
         if (threads < 1) {
@@ -80,31 +107,26 @@ public final class Parallel {
             }
             return;
         }
+        Region r = new Region(body, tasks);
         try {
-            this.body = body;
-            this.tasks = tasks;
-            this.failure = null;
-            next.set(0);
-            running.set(workers.length);
-            generation++; // publishes body and tasks (volatile write after plain writes)
+            current = r;
             for (int w = 0; w < workers.length; w++) {
                 if (isParked(w)) {
                     LockSupport.unpark(workers[w]);
                 }
             }
-            claim(body, tasks);
-            for (int spins = 0; running.get() > 0; spins++) {
+            r.claim();
+            for (int spins = 0; r.done.get() < tasks; spins++) {
                 if (spins < 20_000) {
                     Thread.onSpinWait();
                 } else {
-                    Thread.yield(); // a worker was descheduled (oversubscribed machine)
+                    Thread.yield(); // a worker holding a task was descheduled
                 }
             }
-            this.body = null;
         } finally {
             busy.set(false);
         }
-        Throwable t = failure;
+        Throwable t = r.failure;
         if (t != null) {
             if (t instanceof RuntimeException e) {
                 throw e;
@@ -116,28 +138,18 @@ public final class Parallel {
         }
     }
 
-    private void claim(IntConsumer body, int tasks) {
-        for (int i; (i = next.getAndIncrement()) < tasks; ) {
-            try {
-                body.accept(i);
-            } catch (Throwable t) {
-                failure = t;
-                next.set(tasks); // the rest is moot
-            }
-        }
-    }
-
     private void work(int id) {
-        int seen = 0;
+        Region seen = null;
         while (true) {
             long spinStart = System.nanoTime();
             int spins = 0;
-            while (generation == seen && !closed) {
+            Region r;
+            while ((r = current) == seen && !closed) {
                 if ((++spins & 63) != 0 || System.nanoTime() - spinStart < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
                     setParked(id, true);
-                    if (generation == seen && !closed) {
+                    if (current == seen && !closed) {
                         LockSupport.park(this);
                     }
                     setParked(id, false);
@@ -147,9 +159,8 @@ public final class Parallel {
             if (closed) {
                 return;
             }
-            seen = generation;
-            claim(body, tasks);
-            running.decrementAndGet();
+            seen = r;
+            r.claim();
         }
     }
 
