@@ -15,13 +15,16 @@ import jdk.incubator.vector.VectorSpecies;
  * the Walsh-Hadamard butterflies add/subtract whole rows ({@link Hadamard#transformColumns}) and
  * the sign codes and scores are computed for TILE tokens at once (vector exp, masked adds for the
  * bits). Same float operations in the same order as {@link Bh4#project}, so z and the codes are
- * bit-identical to the reference.
+ * bit-identical to the reference. Batches of at most {@link #SMALL_BATCH} tokens are hashed one
+ * row at a time instead (vectorised over the outputs of a block), which avoids computing a whole
+ * tile for one token.
  *
  * <p>Phase 2, gather-add (parallel over token blocks x column slices): routing is scalar (the
  * code is a row offset), each selected table row slice is added with dense vector FMAs, no vector
- * gathers. Tiling keeps a group of table slices (tableGroup tables x 2^tau rows x colSlice floats)
- * in L2 while all tokens of a token block read it; the output slice of a token stays in L1 while
- * the tables of a group are added into it.
+ * gathers. Tasks are ordered slice-major so both threads work on one column slice of all tables
+ * (L3); a group of table slices (tableGroup tables x 2^tau rows x colSlice floats) is meant to stay
+ * in L2 while the tokens of a token block read it, and 4 output vectors of a token stay in
+ * registers while the tables of a group are added. Measured: memory bound (docs/BENCHMARKS-lookup.md).
  */
 final class LookupKernel {
 
