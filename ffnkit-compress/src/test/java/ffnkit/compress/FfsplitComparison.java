@@ -17,7 +17,7 @@ import java.util.List;
  * SVD, whitened + refit, RTN and AWQ. Fidelity = cosine to the original model's embeddings on the
  * parity sentences (never calibration text).
  *
- * <p>{@code java -cp ... ffnkit.compress.FfsplitComparison [calibration texts] [calibration cache] [lowrank|quant|all]}
+ * <p>{@code java -cp ... ffnkit.compress.FfsplitComparison [calibration texts] [calibration cache] [lowrank|quant|seq|pareto|all]}
  */
 public final class FfsplitComparison {
 
@@ -54,6 +54,12 @@ public final class FfsplitComparison {
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         Compressor.Options base = Compressor.Options.defaults();
         List<Compressor.Options> runs = new ArrayList<>();
+        if (which.equals("pareto")) {
+            for (double rank : new double[] {0.25, 0.5}) {
+                runs.add(base.withRank(rank).withWhiten(true).withRefit(true));
+                runs.add(null);
+            }
+        }
         if (which.equals("seq")) {
             runs.add(base.withWhiten(true).withRefit(true).withSequential(true));
             runs.add(null);
