@@ -43,10 +43,13 @@ public final class Compressor {
      * @param groupSize     quantisation group size along the input dimension
      * @param damping       whitening: Cholesky damping relative to the mean Gram diagonal
      * @param ridge         refit: ridge relative to the mean feature energy
+     * @param sequential    refit layer by layer on the compressed model's own inputs, correcting the
+     *                      drift of the layers below ({@link Refit#runSequential}); else one pass on
+     *                      the original model's inputs
      */
     public record Options(double heavyFraction, Light light, double rank, boolean whiten, boolean refit, int bits,
                           int heavyBits, int groupSize, Importance importance, double damping, double ridge,
-                          int batchTexts) {
+                          int batchTexts, boolean sequential) {
 
         public Options {
             if (heavyFraction < 0 || heavyFraction >= 1) {
@@ -65,43 +68,47 @@ public final class Compressor {
 
         /** The paper's BERT setting: 25% heavy (float), light part low rank at 10% of full rank, plain SVD. */
         public static Options defaults() {
-            return new Options(0.25, Light.LOWRANK, 0.1, false, false, 3, 32, 128, Importance.OUTPUT_NORM, 1e-4, 1e-3, 32);
+            return new Options(0.25, Light.LOWRANK, 0.1, false, false, 3, 32, 128, Importance.OUTPUT_NORM, 1e-4, 1e-3, 32, false);
         }
 
         public Options withHeavy(double f) {
-            return new Options(f, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts);
+            return new Options(f, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
         }
 
         public Options withLight(Light l) {
-            return new Options(heavyFraction, l, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts);
+            return new Options(heavyFraction, l, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
         }
 
         public Options withRank(double r) {
-            return new Options(heavyFraction, light, r, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts);
+            return new Options(heavyFraction, light, r, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
         }
 
         public Options withWhiten(boolean w) {
-            return new Options(heavyFraction, light, rank, w, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts);
+            return new Options(heavyFraction, light, rank, w, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
         }
 
         public Options withRefit(boolean r) {
-            return new Options(heavyFraction, light, rank, whiten, r, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts);
+            return new Options(heavyFraction, light, rank, whiten, r, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
         }
 
         public Options withBits(int b) {
-            return new Options(heavyFraction, light, rank, whiten, refit, b, heavyBits, groupSize, importance, damping, ridge, batchTexts);
+            return new Options(heavyFraction, light, rank, whiten, refit, b, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
         }
 
         public Options withHeavyBits(int b) {
-            return new Options(heavyFraction, light, rank, whiten, refit, bits, b, groupSize, importance, damping, ridge, batchTexts);
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, b, groupSize, importance, damping, ridge, batchTexts, sequential);
         }
 
         public Options withGroupSize(int g) {
-            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, g, importance, damping, ridge, batchTexts);
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, g, importance, damping, ridge, batchTexts, sequential);
+        }
+
+        public Options withSequential(boolean s) {
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, s);
         }
 
         public Options withImportance(Importance i) {
-            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, i, damping, ridge, batchTexts);
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, i, damping, ridge, batchTexts, sequential);
         }
 
         /** A short label for tables, e.g. "split25 lowrank r0.1 whiten refit". */
@@ -110,7 +117,7 @@ public final class Compressor {
             b.append(' ').append(light.name().toLowerCase(Locale.ROOT));
             if (light == Light.LOWRANK) {
                 b.append(" r").append(rank < 1 ? String.valueOf(rank) : String.valueOf((int) rank));
-                b.append(whiten ? " whiten" : " svd").append(refit ? " refit" : "");
+                b.append(whiten ? " whiten" : " svd").append(refit ? (sequential ? " seqrefit" : " refit") : "");
             } else {
                 b.append(' ').append(bits).append("bit g").append(groupSize);
             }
@@ -158,7 +165,9 @@ public final class Compressor {
             if (refitIds == null || refitIds.isEmpty()) {
                 throw new IllegalArgumentException("refit needs calibration texts");
             }
-            slots = Refit.run(encoder, slots, refitIds, options.batchTexts(), options.ridge(), refit);
+            slots = options.sequential()
+                    ? Refit.runSequential(encoder, slots, refitIds, options.batchTexts(), options.ridge(), refit)
+                    : Refit.run(encoder, slots, refitIds, options.batchTexts(), options.ridge(), refit);
         }
         for (int l = 0; l < slots.size(); l++) {
             encoder.layers().get(l).setFeedForward(slots.get(l));

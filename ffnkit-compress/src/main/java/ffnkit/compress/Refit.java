@@ -1,6 +1,5 @@
 package ffnkit.compress;
 
-import ffnkit.kernels.Activation;
 import ffnkit.model.DenseFeedForward;
 import ffnkit.model.DenseLinear;
 import ffnkit.model.Encoder;
@@ -8,6 +7,7 @@ import ffnkit.model.FeedForward;
 import ffnkit.model.Linear;
 import ffnkit.model.LinearFeedForward;
 import ffnkit.model.LowRankLinear;
+import ffnkit.model.SplitFeedForward;
 import org.ejml.data.DMatrixRMaj;
 
 import java.util.ArrayList;
@@ -56,11 +56,72 @@ public final class Refit {
         }
         for (int from = 0; from < ids.size(); from += batchTexts) {
             int[][] batch = ids.subList(from, Math.min(ids.size(), from + batchTexts)).toArray(new int[0][]);
-            encoder.hiddenStates(batch, (layer, x, rows) -> acc.get(layer).add(x, rows));
+            encoder.hiddenStates(batch, (layer, x, rows) -> {
+                Accumulator a = acc.get(layer);
+                float[] t = new float[rows * a.d];
+                a.original.forward(x, rows, t);
+                a.add(x, t, rows);
+            });
         }
         List<FeedForward> out = new ArrayList<>();
         for (Accumulator a : acc) {
             out.add(a.solve(ridge, results));
+        }
+        return out;
+    }
+
+    /**
+     * The error-correcting variant: layer by layer, each refit sees the inputs x̃ that the already
+     * compressed layers below it produce, and is fit so that the pre-LayerNorm sum of the layer
+     * (post-LN BERT: LN(x + FFN(x)), x the FFN input) matches the original model's on the same
+     * tokens: FFN'(x̃) ≈ FFN(x) + x − x̃. It thereby also absorbs the drift of the layers below.
+     * Costs one model pass per layer plus one with the original model, whose FFN inputs are kept
+     * (tokens x d floats per layer). Leaves the encoder holding the refit slots.
+     */
+    public static List<FeedForward> runSequential(Encoder encoder, List<FeedForward> compressed, List<int[]> ids,
+                                                  int batchTexts, double ridge, List<LayerResult> results) {
+        int layers = encoder.layers().size();
+        List<DenseFeedForward> originals = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            if (!(encoder.layers().get(l).feedForward() instanceof DenseFeedForward dense)) {
+                throw new IllegalArgumentException("refit needs the original model; layer " + l + " is compressed");
+            }
+            originals.add(dense);
+        }
+        List<int[][]> batches = new ArrayList<>();
+        for (int from = 0; from < ids.size(); from += batchTexts) {
+            batches.add(ids.subList(from, Math.min(ids.size(), from + batchTexts)).toArray(new int[0][]));
+        }
+        List<List<float[]>> originalInputs = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            originalInputs.add(new ArrayList<>());
+        }
+        for (int[][] batch : batches) {
+            encoder.hiddenStates(batch, (layer, x, rows) ->
+                    originalInputs.get(layer).add(java.util.Arrays.copyOf(x, rows * originals.get(layer).inputDim())));
+        }
+        List<FeedForward> out = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            Accumulator acc = new Accumulator(originals.get(l), compressed.get(l));
+            int target = l;
+            for (int b = 0; b < batches.size(); b++) {
+                float[] xo = originalInputs.get(l).get(b);
+                encoder.hiddenStates(batches.get(b), (layer, x, rows) -> {
+                    if (layer != target) {
+                        return;
+                    }
+                    float[] t = new float[rows * acc.d];
+                    acc.original.forward(xo, rows, t);
+                    for (int i = 0; i < t.length; i++) {
+                        t[i] += xo[i] - x[i];
+                    }
+                    acc.add(x, t, rows);
+                });
+            }
+            originalInputs.get(l).clear();
+            FeedForward refit = acc.solve(ridge, results);
+            encoder.layers().get(l).setFeedForward(refit);
+            out.add(refit);
         }
         return out;
     }
@@ -71,7 +132,7 @@ public final class Refit {
         static Parts of(FeedForward slot) {
             FeedForward heavy = null;
             FeedForward lightSlot = slot;
-            if (slot instanceof ffnkit.model.SplitFeedForward s) {
+            if (slot instanceof SplitFeedForward s) {
                 heavy = s.heavy();
                 lightSlot = s.light();
             }
@@ -94,7 +155,7 @@ public final class Refit {
         FeedForward with(DenseLinear newLast) {
             Linear down = features == null ? newLast : new LowRankLinear(features, newLast);
             LinearFeedForward l = new LinearFeedForward(light.up(), light.activation(), down);
-            return heavy == null ? l : new ffnkit.model.SplitFeedForward(heavy, l);
+            return heavy == null ? l : new SplitFeedForward(heavy, l);
         }
     }
 
@@ -119,9 +180,8 @@ public final class Refit {
             zt = new double[(r + 1) * d];
         }
 
-        void add(float[] x, int rows) {
-            float[] t = new float[rows * d];
-            original.forward(x, rows, t);
+        /** Adds tokens: x the layer's input, t the target output of the whole FFN slot (modified here). */
+        void add(float[] x, float[] t, int rows) {
             if (parts.heavy() != null) {
                 float[] h = new float[rows * d];
                 parts.heavy().forward(x, rows, h);

@@ -99,14 +99,15 @@ class CompressorTest {
     @Test
     void paperSettingCutsParametersAndWhitenedRefitBeatsPlainSvd() throws IOException {
         Compressor.Options plain = Compressor.Options.defaults();
-        double[] fidelity = new double[3];
+        double[] fidelity = new double[4];
         Compressor.Report report = null;
         Encoder best = null;
         float[][] original;
         try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
             original = m.encoder().embed(evalIds);
         }
-        Compressor.Options[] variants = {plain, plain.withWhiten(true), plain.withWhiten(true).withRefit(true)};
+        Compressor.Options[] variants = {plain, plain.withWhiten(true), plain.withWhiten(true).withRefit(true),
+                plain.withWhiten(true).withRefit(true).withSequential(true)};
         for (int v = 0; v < variants.length; v++) {
             EmbeddingModel m = EmbeddingModel.load(MODEL);
             report = Compressor.compress(m.encoder(), calibration, variants[v], calibIds, null);
@@ -118,6 +119,7 @@ class CompressorTest {
         assertTrue(cut >= 0.40, "cut " + cut);
         assertTrue(fidelity[1] > fidelity[0], Arrays.toString(fidelity));
         assertTrue(fidelity[2] > fidelity[1], Arrays.toString(fidelity));
+        assertTrue(fidelity[3] > fidelity[1], Arrays.toString(fidelity));
         for (Refit.LayerResult r : report.refit()) {
             assertTrue(r.mseAfter() < r.mseBefore(), r.toString());
         }

@@ -17,7 +17,7 @@ import java.util.List;
  * SVD, whitened + refit, RTN and AWQ. Fidelity = cosine to the original model's embeddings on the
  * parity sentences (never calibration text).
  *
- * <p>{@code java -cp ... ffnkit.compress.FfsplitComparison [calibration texts] [calibration cache] [lowrank|quant|all]}
+ * <p>{@code java -cp ... ffnkit.compress.FfsplitComparison [calibration texts] [calibration cache] [lowrank|quant|seq|pareto|all]}
  */
 public final class FfsplitComparison {
 
@@ -54,17 +54,30 @@ public final class FfsplitComparison {
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         Compressor.Options base = Compressor.Options.defaults();
         List<Compressor.Options> runs = new ArrayList<>();
-        if (!which.equals("quant")) {
+        if (which.equals("pareto")) {
+            for (double rank : new double[] {0.25, 0.5}) {
+                runs.add(base.withRank(rank).withWhiten(true).withRefit(true));
+                runs.add(null);
+            }
+        }
+        if (which.equals("seq")) {
+            runs.add(base.withWhiten(true).withRefit(true).withSequential(true));
+            runs.add(null);
+            runs.add(base.withRefit(true).withSequential(true));
+            runs.add(null);
+        }
+        if (which.equals("lowrank") || which.equals("all")) {
             for (Compressor.Options o : new Compressor.Options[] {base, base.withWhiten(true), base.withWhiten(true).withRefit(true)}) {
                 runs.add(o);
                 runs.add(null); // the vanilla twin at the same budget, filled in after the split ran
             }
         }
-        if (!which.equals("lowrank")) {
+        if (which.equals("quant") || which.equals("all")) {
             for (Compressor.Light l : new Compressor.Light[] {Compressor.Light.RTN, Compressor.Light.AWQ}) {
                 for (int bits : new int[] {3, 4}) {
                     runs.add(base.withLight(l).withBits(bits).withHeavyBits(8));
-                    runs.add(null);
+                    runs.add(null); // the vanilla method at the largest bit width within the split's bytes
+                    runs.add(base.withLight(l).withBits(bits).withHeavy(0)); // and at the same bit width (the paper's OPT table)
                 }
             }
         }
