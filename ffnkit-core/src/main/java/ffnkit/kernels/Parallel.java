@@ -22,8 +22,11 @@ public final class Parallel {
 
     private static volatile Parallel shared = new Parallel(Runtime.getRuntime().availableProcessors());
 
-    /** How long an idle worker spins before parking: covers the serial gaps between kernels. */
-    private static final long SPIN_NANOS = 200_000;
+    /**
+     * How long an idle worker spins before parking: covers the serial gaps between kernels.
+     * {@code -Dffnkit.parallel.spinNanos=0} parks at once (kinder to other processes on a busy host).
+     */
+    private static final long SPIN_NANOS = Long.getLong("ffnkit.parallel.spinNanos", 200_000);
 
     private final int threads;
     private final Thread[] workers;
