@@ -65,6 +65,11 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--limit-queries", defaultValue = "0", paramLabel = "N", description = "Evaluate only the first N queries (0 = all; the whole corpus is searched).")
     int limitQueries;
 
+    @Option(names = "--corpus-limit", defaultValue = "0", paramLabel = "N",
+            description = "Search only the judged documents plus seeded distractors, N in all (0 = the whole corpus); "
+                    + "scores are then comparable only with runs of the same limits and seed.")
+    int corpusLimit;
+
     @Option(names = "--seed", defaultValue = "42", paramLabel = "S", description = "Seed of the random ablation (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -132,6 +137,9 @@ final class AnalyzeCommand implements Callable<Integer> {
         List<String> texts = TextInput.readAll(fidelityData != null ? fidelityData : Home.dataset("parity/sentences.txt"))
                 .stream().filter(s -> !s.isBlank()).toList();
         BeirDataset beir = BeirFiles.read(data != null ? data : Home.dataset("wordnet-gloss-example"));
+        if (corpusLimit > 0) {
+            beir = beir.sample(limitQueries, corpusLimit, seed);
+        }
         Evaluation.RetrievalOptions options = new Evaluation.RetrievalOptions(m.queryPrefix(), m.passagePrefix(),
                 Evaluation.DEFAULT_BATCH, limitQueries);
         Progress progress = Progress.stderr();
