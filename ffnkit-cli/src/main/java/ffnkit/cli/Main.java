@@ -1,5 +1,6 @@
 package ffnkit.cli;
 
+import ffnkit.eval.data.DatasetException;
 import ffnkit.io.ModelFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,9 +12,17 @@ import java.io.UncheckedIOException;
 @Command(name = "ffnkit", mixinStandardHelpOptions = true, version = "ffnkit 0.1.0",
         description = "Run, analyse and compress the feed-forward networks of transformer encoders on the CPU.",
         subcommands = {
+                DemoCommand.class,
                 ModelsCommand.class,
                 EmbedCommand.class,
                 BenchCommand.class,
+                CalibrateCommand.class,
+                AnalyzeCommand.class,
+                CompressCommand.class,
+                ConvertCommand.class,
+                BenchFfnCommand.class,
+                EvalCommand.class,
+                DataCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
@@ -28,7 +37,28 @@ public final class Main implements Runnable {
     }
 
     static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        return configure(new CommandLine(new Main())).execute(args);
+    }
+
+    /** Runs with stdout and stderr captured (tests). */
+    static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cli = configure(new CommandLine(new Main()));
+        cli.setOut(out);
+        cli.setErr(err);
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    /**
+     * Installs the error handling every ffnkit command shares: exceptions become one line
+     * "ffnkit: error: ..." and exit code 1; bad flags exit with 2. Public to the package so tests can
+     * run a single command (with its own collaborators) exactly as the launcher would.
+     */
+    static CommandLine configure(CommandLine cli) {
+        // saved models may hold fast feedforward or LookupFFN slots: make their codecs known
+        ffnkit.compress.SlotKinds.registerAll();
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("ffnkit: error: " + describe(e));
             if (System.getenv("FFNKIT_DEBUG") != null) {
@@ -38,16 +68,18 @@ public final class Main implements Runnable {
         });
         cli.setParameterExceptionHandler((e, a) -> {
             CommandLine cmd = e.getCommandLine();
-            cmd.getErr().println("ffnkit: error: " + e.getMessage() + " (see: ffnkit " + cmd.getCommandName()
-                    .replace("ffnkit", "").trim() + " --help)");
+            String name = cmd.getCommandSpec().qualifiedName();
+            cmd.getErr().println("ffnkit: error: " + e.getMessage() + " (see: "
+                    + (name.startsWith("ffnkit") ? name : "ffnkit " + name) + " --help)");
             return 2;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     /** A user-facing one-line description: our own errors carry their message, others their type too. */
     static String describe(Throwable e) {
-        if (e instanceof ModelFormatException || e instanceof IllegalArgumentException || e instanceof UserError) {
+        if (e instanceof ModelFormatException || e instanceof IllegalArgumentException || e instanceof UserError
+                || e instanceof DatasetException) {
             return e.getMessage();
         }
         if (e instanceof UncheckedIOException u) {

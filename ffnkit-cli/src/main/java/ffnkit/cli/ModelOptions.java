@@ -20,8 +20,13 @@ final class ModelOptions {
     Integer maxTokens;
 
     EmbeddingModel open() {
+        return open(model);
+    }
+
+    /** Opens another model (e.g. a reference) with the same --threads and --max-tokens. */
+    EmbeddingModel open(String nameOrPath) {
         applyThreads();
-        return EmbeddingModel.load(model, maxTokens == null ? 0 : maxTokens);
+        return EmbeddingModel.load(nameOrPath, maxTokens == null ? 0 : maxTokens);
     }
 
     void applyThreads() {

@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The explicit registry of FFN slot codecs: no classpath scanning, no reflection. The dense codec
- * is built in; each compression method registers its codec (usually once, into {@link #standard()}).
+ * The explicit registry of FFN slot codecs: no classpath scanning, no reflection. The dense, linear
+ * and split codecs are built in; each other method registers its codec (usually once, into {@link #standard()}).
  * A file naming a kind nobody registered fails with "unknown FFN slot kind".
  */
 public final class FeedForwardCodecs {
@@ -23,9 +23,14 @@ public final class FeedForwardCodecs {
 
     private final List<FeedForwardCodec> codecs = new CopyOnWriteArrayList<>();
 
-    /** A registry holding only the built-in dense codec. */
+    /**
+     * A registry holding the built-in codecs: dense, linear (an FFN of dense, low-rank or quantised
+     * layers) and split (FFSplit, whose parts are written through this registry).
+     */
     public FeedForwardCodecs() {
         register(new DenseFeedForwardCodec());
+        register(new LinearFeedForwardCodec());
+        register(new SplitFeedForwardCodec(this));
     }
 
     /** The process-wide registry that {@link SavedModel#write}/{@link SavedModel#read} use by default. */

@@ -4,8 +4,16 @@ package ffnkit.kernels;
  * A weight matrix B [k x n] (x·B convention, as ONNX MatMul stores it), packed once at load into
  * the layout the GEMM micro-kernel reads. The original row-major values stay recoverable through
  * {@link #get(int, int)} and {@link #toRowMajor()} for analysis and compression.
+ *
+ * <p>Layout: column panels of {@link #NR} columns; panel j holds rows 0..k-1 of columns
+ * [j·NR, j·NR+NR) contiguously, row after row, so the micro-kernel reads its B operand as one
+ * sequential stream and any K-block of a panel is contiguous too. The last panel is padded with
+ * zeros, which lets the kernel always load full vectors.
  */
 public final class PackedMatrix {
+
+    /** Panel width: two vectors, matching the micro-kernel's register tile. */
+    public static final int NR = 2 * Simd.FLOAT.length();
 
     private final int rows;
     private final int cols;
@@ -19,10 +27,28 @@ public final class PackedMatrix {
 
     /** Packs a row-major [k x n] matrix; {@code w} is copied, not kept. */
     public static PackedMatrix pack(float[] w, int k, int n) {
-        if (w.length != (long) k * n) {
+        if (k < 0 || n < 0 || w.length != (long) k * n) {
             throw new IllegalArgumentException("matrix has " + w.length + " values, expected " + k + " x " + n);
         }
-        return new PackedMatrix(k, n, w.clone());
+        int panels = panels(n);
+        long size = (long) panels * k * NR;
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("matrix " + k + " x " + n + " is too large to pack");
+        }
+        float[] data = new float[(int) size];
+        for (int jp = 0; jp < panels; jp++) {
+            int col = jp * NR;
+            int width = Math.min(NR, n - col);
+            int base = jp * k * NR;
+            for (int p = 0; p < k; p++) {
+                System.arraycopy(w, p * n + col, data, base + p * NR, width);
+            }
+        }
+        return new PackedMatrix(k, n, data);
+    }
+
+    static int panels(int n) {
+        return (n + NR - 1) / NR;
     }
 
     /** k: the inner (input) dimension. */
@@ -36,14 +62,26 @@ public final class PackedMatrix {
     }
 
     public float get(int r, int c) {
-        return data[r * cols + c];
+        if (r < 0 || r >= rows || c < 0 || c >= cols) {
+            throw new IndexOutOfBoundsException("(" + r + ", " + c + ") outside " + rows + " x " + cols);
+        }
+        return data[(c / NR) * rows * NR + r * NR + c % NR];
     }
 
     public float[] toRowMajor() {
-        return data.clone();
+        float[] w = new float[rows * cols];
+        for (int jp = 0, panels = panels(cols); jp < panels; jp++) {
+            int col = jp * NR;
+            int width = Math.min(NR, cols - col);
+            int base = jp * rows * NR;
+            for (int p = 0; p < rows; p++) {
+                System.arraycopy(data, base + p * NR, w, p * cols + col, width);
+            }
+        }
+        return w;
     }
 
-    /** Row-major storage, for the kernels in this package only. */
+    /** Panel storage (see the class comment), for the kernels in this package only. */
     float[] data() {
         return data;
     }

@@ -25,6 +25,7 @@ public final class DenseLinear implements Linear {
     }
 
     /** out = act(x·W + b) + residual: the fused epilogue form. */
+    @Override
     public void forward(float[] x, int rows, Activation act, float[] residual, float[] out) {
         Gemm.matmul(x, rows, weight, bias, act, residual, out);
     }

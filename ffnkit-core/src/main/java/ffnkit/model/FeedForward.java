@@ -20,4 +20,9 @@ public interface FeedForward {
 
     /** Multiply-adds per token, times two: the FLOPs one token costs in this slot. */
     long flopsPerToken();
+
+    /** Bytes the slot's stored values take (float32 unless the slot packs them). */
+    default long byteSize() {
+        return 4 * parameterCount();
+    }
 }

@@ -4,6 +4,7 @@ import ffnkit.eval.data.BeirDataset;
 import ffnkit.eval.metrics.ExactSearch;
 import ffnkit.eval.metrics.Fidelity;
 import ffnkit.eval.metrics.RetrievalMetrics;
+import ffnkit.util.Progress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,14 +24,26 @@ public final class Evaluation {
      * @param queryPrefix   put before every query (e5 models need "query: ")
      * @param passagePrefix put before every document (e5 models need "passage: ")
      * @param batchSize     texts per {@link TextEmbedder#embed} call
-     * @param limitQueries  evaluate only the first N queries that have judgements (0 = all); the
-     *                      whole corpus is still searched, so scores stay comparable
+     * @param limitQueries  evaluate only the first N queries that have judgements (0 = all)
+     * @param corpusLimit   0: search the whole corpus. N > 0: search only the documents judged for
+     *                      the evaluated queries plus distractors drawn with {@code seed}, N documents
+     *                      in all (see {@link BeirDataset#sample}); much faster, but the scores are
+     *                      only comparable with scores taken with the same limit and seed
+     * @param seed          draws the distractors when {@code corpusLimit > 0}
      */
-    public record RetrievalOptions(String queryPrefix, String passagePrefix, int batchSize, int limitQueries) {
+    public record RetrievalOptions(String queryPrefix, String passagePrefix, int batchSize, int limitQueries,
+                                   int corpusLimit, long seed) {
+        public static final long DEFAULT_SEED = 42;
+
         public RetrievalOptions {
-            if (batchSize < 1 || limitQueries < 0) {
-                throw new IllegalArgumentException("batch size must be >= 1 and query limit >= 0");
+            if (batchSize < 1 || limitQueries < 0 || corpusLimit < 0) {
+                throw new IllegalArgumentException("batch size must be >= 1, query and corpus limits >= 0");
             }
+        }
+
+        /** Whole corpus. */
+        public RetrievalOptions(String queryPrefix, String passagePrefix, int batchSize, int limitQueries) {
+            this(queryPrefix, passagePrefix, batchSize, limitQueries, 0, DEFAULT_SEED);
         }
 
         public static RetrievalOptions defaults() {
@@ -43,6 +56,9 @@ public final class Evaluation {
 
     public static RetrievalResult retrieval(TextEmbedder embedder, BeirDataset data, RetrievalOptions options,
                                             Progress progress) {
+        if (options.corpusLimit() > 0) {
+            data = data.sample(options.limitQueries(), options.corpusLimit(), options.seed());
+        }
         // as BEIR's loader: only queries with judgements take part, in file order
         List<BeirDataset.Query> queries = new ArrayList<>();
         for (BeirDataset.Query q : data.queries()) {

@@ -1,42 +1,39 @@
 package ffnkit.eval;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.function.Consumer;
 
 /**
- * Progress lines on stderr ("embedding corpus 1200/48152"), at most one per second plus the final
- * count, so long runs show life without flooding logs. Never writes to stdout: results go there.
+ * @deprecated the printer moved to ffnkit-core so that every module shares it: use
+ * {@link ffnkit.util.Progress}. This name is kept for code written against it.
  */
-public final class Progress {
+@Deprecated
+public final class Progress extends ffnkit.util.Progress {
 
-    private static final long INTERVAL_NANOS = 1_000_000_000L;
-
-    private final PrintStream out;
-    private long lastNanos;
-
-    private Progress(PrintStream out) {
-        this.out = out;
+    private Progress(Consumer<String> out) {
+        super(out);
     }
 
     public static Progress stderr() {
-        return new Progress(System.err);
+        return to(System.err);
     }
 
     public static Progress to(PrintStream out) {
-        return new Progress(out);
+        return new Progress(line -> {
+            out.println(line);
+            out.flush();
+        });
+    }
+
+    public static Progress to(PrintWriter out) {
+        return new Progress(line -> {
+            out.println(line);
+            out.flush();
+        });
     }
 
     public static Progress silent() {
         return new Progress(null);
-    }
-
-    public void update(String label, int done, int total) {
-        if (out == null) {
-            return;
-        }
-        long now = System.nanoTime();
-        if (done == total || now - lastNanos >= INTERVAL_NANOS) {
-            lastNanos = now;
-            out.println(label + " " + done + "/" + total);
-        }
     }
 }

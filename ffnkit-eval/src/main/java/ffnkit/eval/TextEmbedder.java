@@ -13,6 +13,19 @@ public interface TextEmbedder extends AutoCloseable {
 
     float[][] embed(List<String> texts);
 
+    /**
+     * What the model expects before a query ("query: " for e5), "" by default. Evaluation uses it
+     * unless told otherwise; {@link #embed} never adds it by itself.
+     */
+    default String queryPrefix() {
+        return "";
+    }
+
+    /** What the model expects before a document ("passage: " for e5), "" by default. */
+    default String passagePrefix() {
+        return "";
+    }
+
     /** Releases the model; nothing by default. */
     @Override
     default void close() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ffnkit.eval.data.BeirDataset;
+import ffnkit.util.Progress;
 import ffnkit.eval.data.BeirFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

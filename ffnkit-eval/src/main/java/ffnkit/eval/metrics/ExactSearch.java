@@ -63,23 +63,46 @@ public final class ExactSearch {
         return new Hits(indices, scores);
     }
 
-    /** Dot products of queries[first..first+count) with one corpus row; the same arithmetic for any count. */
+    /**
+     * Dot products of queries[first..first+count) with one corpus row. A full block loads each slice
+     * of the row once for four queries; a short block (the last one) goes query by query. Both paths
+     * do the same lane-wise fma sequence and the same reduction per query, so a score is bit-identical
+     * whichever block its query falls in.
+     */
     private static void dots(float[][] queries, int first, int count, float[] doc, float[] out) {
         int dim = doc.length;
         int upper = SPECIES.loopBound(dim);
+        if (count == BLOCK) {
+            float[] q0 = queries[first], q1 = queries[first + 1], q2 = queries[first + 2], q3 = queries[first + 3];
+            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0; i < upper; i += SPECIES.length()) {
+                FloatVector d = FloatVector.fromArray(SPECIES, doc, i);
+                a0 = FloatVector.fromArray(SPECIES, q0, i).fma(d, a0);
+                a1 = FloatVector.fromArray(SPECIES, q1, i).fma(d, a1);
+                a2 = FloatVector.fromArray(SPECIES, q2, i).fma(d, a2);
+                a3 = FloatVector.fromArray(SPECIES, q3, i).fma(d, a3);
+            }
+            out[0] = tail(q0, doc, upper, a0.reduceLanes(VectorOperators.ADD));
+            out[1] = tail(q1, doc, upper, a1.reduceLanes(VectorOperators.ADD));
+            out[2] = tail(q2, doc, upper, a2.reduceLanes(VectorOperators.ADD));
+            out[3] = tail(q3, doc, upper, a3.reduceLanes(VectorOperators.ADD));
+            return;
+        }
         for (int j = 0; j < count; j++) {
             float[] q = queries[first + j];
             FloatVector acc = FloatVector.zero(SPECIES);
-            int i = 0;
-            for (; i < upper; i += SPECIES.length()) {
+            for (int i = 0; i < upper; i += SPECIES.length()) {
                 acc = FloatVector.fromArray(SPECIES, q, i).fma(FloatVector.fromArray(SPECIES, doc, i), acc);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < dim; i++) {
-                sum += q[i] * doc[i];
-            }
-            out[j] = sum;
+            out[j] = tail(q, doc, upper, acc.reduceLanes(VectorOperators.ADD));
         }
+    }
+
+    private static float tail(float[] q, float[] doc, int from, float sum) {
+        for (int i = from; i < doc.length; i++) {
+            sum += q[i] * doc[i];
+        }
+        return sum;
     }
 
     private static void checkRows(float[][] rows, int dim, String what) {

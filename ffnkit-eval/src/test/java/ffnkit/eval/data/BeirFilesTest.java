@@ -29,6 +29,22 @@ class BeirFilesTest {
     }
 
     @Test
+    void sliceKeepsRelevantDocumentsAndTheFirstDistractors() {
+        BeirDataset d = new BeirDataset(
+                List.of(new BeirDataset.Query("q0", "unjudged"), new BeirDataset.Query("q1", "a"),
+                        new BeirDataset.Query("q2", "b"), new BeirDataset.Query("q3", "c")),
+                List.of(new BeirDataset.Document("x1", "", "1"), new BeirDataset.Document("x2", "", "2"),
+                        new BeirDataset.Document("r2", "", "3"), new BeirDataset.Document("x3", "", "4"),
+                        new BeirDataset.Document("r1", "", "5"), new BeirDataset.Document("r3", "", "6")),
+                Map.of("q1", Map.of("r1", 1), "q2", Map.of("r2", 1, "x3", 0), "q3", Map.of("r3", 1)));
+        BeirDataset s = d.slice(2, 1);
+        assertEquals(List.of("q1", "q2"), s.queries().stream().map(BeirDataset.Query::id).toList());
+        // relevant to q1/q2: r1, r2, and x3 (judged 0, kept so the qrels stay resolvable); distractor: x1
+        assertEquals(List.of("x1", "r2", "x3", "r1"), s.corpus().stream().map(BeirDataset.Document::id).toList());
+        assertEquals(2, s.qrels().size());
+    }
+
+    @Test
     void readsBeirShippedLayout(@TempDir Path dir) throws Exception {
         // as BEIR's zips: qrels/test.tsv, numeric ids, a corpus without titles, extra fields ignored
         Files.writeString(dir.resolve("queries.jsonl"), "{\"_id\": 1, \"text\": \"q\", \"metadata\": {}}\n");

@@ -59,6 +59,25 @@ class ExactSearchTest {
     }
 
     @Test
+    void aScoreDoesNotDependOnTheQueryBlock() {
+        // real-valued data: query 4 searched inside a full block of four and alone (a short block)
+        Random r = new Random(11);
+        float[][] q = new float[5][67];
+        float[][] c = new float[40][67];
+        for (float[][] m : new float[][][] {q, c}) {
+            for (float[] row : m) {
+                for (int i = 0; i < row.length; i++) {
+                    row[i] = (float) r.nextGaussian();
+                }
+            }
+        }
+        var together = ExactSearch.search(new float[][] {q[1], q[2], q[3], q[4]}, c, 40);
+        var alone = ExactSearch.search(new float[][] {q[4]}, c, 40);
+        assertArrayEquals(alone.scores()[0], together.scores()[3]);
+        assertArrayEquals(alone.indices()[0], together.indices()[3]);
+    }
+
+    @Test
     void rejectsMismatchedDimensionsAndNaN() {
         assertThrows(IllegalArgumentException.class,
                 () -> ExactSearch.search(new float[][] {{1, 0}}, new float[][] {{1, 0, 0}}, 1));

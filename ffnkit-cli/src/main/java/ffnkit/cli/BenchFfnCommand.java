@@ -1,0 +1,98 @@
+package ffnkit.cli;
+
+import ffnkit.fff.FffLayerBench;
+import ffnkit.lookup.LookupLayerBench;
+import ffnkit.lookup.LookupShape;
+import ffnkit.eval.bench.ModelBench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench-ffn", description = {
+        "One FFN layer: our dense FFN (tuned GEMM) against a fast feedforward tree layer (--fff KxD, e.g. 1x11,4x8)",
+        "or a LookupFFN layer (--lookup HxTAU, e.g. 128x8) on the same random inputs (different per token),",
+        "wall clock, median over repetitions, the fast kernel's output checked against its reference in the same run."})
+final class BenchFfnCommand implements Callable<Integer> {
+
+    @Option(names = "--d", defaultValue = "768", paramLabel = "D", description = "Model width (default: ${DEFAULT-VALUE}).")
+    int d;
+
+    @Option(names = "--width", defaultValue = "3072", paramLabel = "M", description = "Dense FFN width (default: ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--fff", paramLabel = "KxD[,KxD...]", description = "Tree shapes: K trees of depth D.")
+    String fff;
+
+    @Option(names = "--lookup", paramLabel = "HxTAU", description = "LookupFFN: H tables of 2^TAU rows.")
+    String lookup;
+
+    @Option(names = "--projection", defaultValue = "bh4", paramLabel = "bh4|dense", description = "LookupFFN projection (default: ${DEFAULT-VALUE}).")
+    String projection;
+
+    @Option(names = "--tokens", defaultValue = "1,128,1024,16384", paramLabel = "N[,N...]", description = "Token counts (default: ${DEFAULT-VALUE}).")
+    String tokens;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--repetitions", defaultValue = "5", paramLabel = "N", description = "Timed runs per configuration (default: ${DEFAULT-VALUE}).")
+    int repetitions;
+
+    @Option(names = "--json", description = "Print JSON (keys in the README).")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if ((fff == null) == (lookup == null)) {
+            throw new UserError("give exactly one of --fff KxD or --lookup HxTAU");
+        }
+        if (d < 1 || width < 1 || repetitions < 1) {
+            throw new UserError("--d, --width and --repetitions must be positive");
+        }
+        int[] counts = ModelBench.parseList(tokens, "--tokens").stream().mapToInt(Integer::intValue).toArray();
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (t < 1) {
+            throw new UserError("--threads must be at least 1, got " + t);
+        }
+        if (fff != null) {
+            List<int[]> shapes = new ArrayList<>();
+            for (String s : fff.split(",")) {
+                shapes.add(pair(s, "--fff"));
+            }
+            List<FffLayerBench.Result> results = FffLayerBench.run(d, width, shapes, counts, t, repetitions, 1);
+            System.out.println(json ? FffLayerBench.toJson(results, d, width, t) : FffLayerBench.toTable(results));
+        } else {
+            int[] ht = pair(lookup, "--lookup");
+            LookupShape.ProjectionKind kind = switch (projection) {
+                case "bh4" -> LookupShape.ProjectionKind.BH4;
+                case "dense" -> LookupShape.ProjectionKind.DENSE;
+                default -> throw new UserError("--projection must be bh4 or dense, got " + projection);
+            };
+            LookupLayerBench.Config base = LookupLayerBench.Config.of(d, width, ht[0], ht[1], counts, t);
+            LookupLayerBench.Config c = new LookupLayerBench.Config(d, width, ht[0], ht[1], kind, base.blockSize(), counts,
+                    t, repetitions, base.warmup(), base.seed(), false);
+            List<LookupLayerBench.Result> results = LookupLayerBench.run(c, System.err);
+            System.out.println(json ? LookupLayerBench.toJson(c, results) : LookupLayerBench.toMarkdown(results));
+        }
+        return 0;
+    }
+
+    private static int[] pair(String s, String flag) {
+        String[] p = s.trim().toLowerCase(java.util.Locale.ROOT).split("x");
+        try {
+            if (p.length == 2) {
+                int a = Integer.parseInt(p[0]);
+                int b = Integer.parseInt(p[1]);
+                if (a >= 1 && b >= 0) {
+                    return new int[] {a, b};
+                }
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message
+        }
+        throw new UserError(flag + " takes AxB with positive integers, e.g. 1x11 or 128x8; got '" + s + "'");
+    }
+}

@@ -1,0 +1,82 @@
+package ffnkit.cli;
+
+import ffnkit.api.EmbeddingModel;
+import ffnkit.compress.Calibration;
+import ffnkit.compress.CalibrationFile;
+import ffnkit.compress.Calibrator;
+import ffnkit.util.Progress;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Where calibration statistics come from: a text file to run the model over, or a saved pass. */
+final class CalibrationOptions {
+
+    @Option(names = "--calib", paramLabel = "FILE",
+            description = "Calibration texts, one per line (default: the committed datasets/calibration/wordnet-glosses.txt).")
+    Path texts;
+
+    @Option(names = "--calibration", paramLabel = "SAVED", description = "Reuse statistics saved by --save-calibration instead of running the model.")
+    Path saved;
+
+    @Option(names = "--save-calibration", paramLabel = "FILE", description = "Save the statistics for later commands (written atomically).")
+    Path save;
+
+    @Option(names = "--calib-limit", paramLabel = "N", description = "Use only the first N calibration texts.")
+    Integer limit;
+
+    @Option(names = "--threshold", defaultValue = "0.1", paramLabel = "T",
+            description = "|activation| above which a token counts as firing a neuron (default: ${DEFAULT-VALUE}).")
+    double threshold;
+
+    /** The calibration texts (non-empty lines, --calib-limit applied), tokenised: for calibration and refits. */
+    List<int[]> tokenizedTexts(EmbeddingModel model) throws java.io.IOException {
+        Path file = texts != null ? texts : Home.dataset("calibration/wordnet-glosses.txt");
+        List<String> lines = TextInput.readAll(file).stream().filter(s -> !s.isBlank()).toList();
+        if (limit != null) {
+            if (limit < 2) {
+                throw new UserError("--calib-limit must be at least 2 (two halves are compared), got " + limit);
+            }
+            lines = lines.subList(0, Math.min(limit, lines.size()));
+        }
+        if (lines.size() < 2) {
+            throw new UserError("calibration file " + file + " needs at least 2 non-empty lines, found " + lines.size());
+        }
+        return List.of(model.tokenize(lines));
+    }
+
+    Calibration obtain(EmbeddingModel model, boolean activationGram) throws Exception {
+        if (saved != null && texts != null) {
+            throw new UserError("give either --calib (texts) or --calibration (saved statistics), not both");
+        }
+        Calibration c;
+        if (saved != null) {
+            c = CalibrationFile.read(saved);
+            if (c.layers().size() != model.encoder().layers().size()
+                    || c.layer(0).inputDim() != model.encoder().config().hidden()
+                    || c.layer(0).width() != model.encoder().config().intermediate()) {
+                throw new UserError("calibration " + saved + " was collected on " + c.model() + ", whose shape differs from "
+                        + model.name() + ": collect it again with --calib");
+            }
+            if (activationGram && !c.layer(0).hasActivationGram()) {
+                throw new UserError("calibration " + saved + " has no activation Gram matrix, which this method needs: "
+                        + "collect it again with --calib (it is then included)");
+            }
+            if (!c.model().equals(model.name())) {
+                System.err.println("ffnkit: warning: calibration was collected on " + c.model() + ", the model is " + model.name());
+            }
+        } else {
+            List<int[]> ids = tokenizedTexts(model);
+            Progress progress = Progress.stderr();
+            int total = ids.size();
+            c = Calibrator.run(model.name(), model.encoder(), ids,
+                    new Calibrator.Options(threshold, activationGram, 32), done -> progress.update("calibrating", done, total));
+        }
+        if (save != null) {
+            CalibrationFile.write(save, c);
+            System.err.println("ffnkit: calibration saved to " + save);
+        }
+        return c;
+    }
+}

@@ -1,0 +1,192 @@
+package ffnkit.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import ffnkit.api.EmbeddingModel;
+import ffnkit.api.SavedModelInfo;
+import ffnkit.fff.FffConvertOptions;
+import ffnkit.fff.FffConverter;
+import ffnkit.io.SavedModel;
+import ffnkit.lookup.LookupConvertOptions;
+import ffnkit.lookup.LookupConverter;
+import ffnkit.lookup.LookupModelConversion;
+import ffnkit.lookup.LookupShape;
+import ffnkit.model.DenseFeedForward;
+import ffnkit.model.FeedForward;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "convert", description = {
+        "Replace FFNs by fast feedforward trees (--to fff) or LookupFFN layers (--to lookup), each trained by",
+        "layer-wise distillation to reproduce the original FFN on calibration activations; saves the model."})
+final class ConvertCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--to", required = true, paramLabel = "fff|lookup", description = "Target slot kind.")
+    String to;
+
+    @Option(names = "--calib", paramLabel = "FILE", description = "Calibration texts (default: the committed WordNet glosses).")
+    Path calib;
+
+    @Option(names = "--calib-limit", defaultValue = "2000", paramLabel = "N", description = "Calibration texts used (default: ${DEFAULT-VALUE}).")
+    int calibLimit;
+
+    @Option(names = "--max-rows", defaultValue = "20000", paramLabel = "N", description = "FFN input rows per layer kept for distillation (default: ${DEFAULT-VALUE}).")
+    int maxRows;
+
+    @Option(names = "--layers", paramLabel = "L[,L...]", description = "Layers to convert, 0-based (default: all).")
+    String layers;
+
+    @Option(names = "--trees", defaultValue = "1", paramLabel = "K", description = "fff: trees per layer (default: ${DEFAULT-VALUE}).")
+    int trees;
+
+    @Option(names = "--depth", defaultValue = "10", paramLabel = "D", description = "fff: tree depth; 2^(D+1)-1 neurons per tree (default: ${DEFAULT-VALUE}).")
+    int depth;
+
+    @Option(names = "--tables", defaultValue = "128", paramLabel = "H", description = "lookup: tables per layer (default: ${DEFAULT-VALUE}).")
+    int tables;
+
+    @Option(names = "--bits", defaultValue = "8", paramLabel = "TAU", description = "lookup: sign bits per table, 2^TAU rows (default: ${DEFAULT-VALUE}).")
+    int bits;
+
+    @Option(names = "--projection", defaultValue = "bh4", paramLabel = "bh4|dense", description = "lookup: projection (default: ${DEFAULT-VALUE}).")
+    String projection;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Distillation epochs per layer (default: the method's).")
+    Integer epochs;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The converted model (.safetensors), written atomically.")
+    Path out;
+
+    @Option(names = "--json", description = "Print JSON (keys in the README).")
+    boolean json;
+
+    record LayerRow(int layer, int trainRows, int heldOutRows, double heldOutError, double baselineError) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!to.equals("fff") && !to.equals("lookup")) {
+            throw new UserError("--to must be fff or lookup, got " + to);
+        }
+        try (EmbeddingModel m = model.open()) {
+            int n = m.encoder().layers().size();
+            List<Integer> selected = new ArrayList<>();
+            if (layers == null) {
+                for (int l = 0; l < n; l++) {
+                    selected.add(l);
+                }
+            } else {
+                for (String s : layers.split(",")) {
+                    int l;
+                    try {
+                        l = Integer.parseInt(s.trim());
+                    } catch (NumberFormatException e) {
+                        throw new UserError("--layers takes layer numbers separated by commas, got '" + layers + "'");
+                    }
+                    if (l < 0 || l >= n) {
+                        throw new UserError("--layers: layer " + l + " does not exist; the model has layers 0 to " + (n - 1));
+                    }
+                    selected.add(l);
+                }
+            }
+            Path file = calib != null ? calib : Home.dataset("calibration/wordnet-glosses.txt");
+            List<String> texts = TextInput.readAll(file).stream().filter(s -> !s.isBlank()).limit(calibLimit).toList();
+            if (texts.isEmpty()) {
+                throw new UserError("calibration file " + file + " has no text");
+            }
+            System.err.printf("collecting FFN inputs of %d calibration texts...%n", texts.size());
+            float[][] inputs = LookupModelConversion.collectFfnInputs(m, m.tokenize(texts), maxRows);
+            int d = m.encoder().config().hidden();
+            long flopsBefore = m.encoder().layers().get(0).feedForward().flopsPerToken();
+            List<LayerRow> rows = new ArrayList<>();
+            List<FeedForward> converted = new ArrayList<>();
+            for (int l : selected) {
+                if (!(m.encoder().layers().get(l).feedForward() instanceof DenseFeedForward dense)) {
+                    throw new UserError("layer " + l + " is not a dense FFN: convert the original model");
+                }
+                int r = inputs[l].length / d;
+                System.err.printf("converting layer %d (%d rows)...%n", l, r);
+                if (to.equals("fff")) {
+                    FffConvertOptions o = FffConvertOptions.of(trees, depth);
+                    if (epochs != null) {
+                        o = o.withTraining(o.training().withEpochs(epochs));
+                    }
+                    FffConverter.Report rep = FffConverter.convertWithReport(dense, inputs[l], r, o);
+                    converted.add(rep.fff());
+                    rows.add(new LayerRow(l, rep.trainRows(), rep.heldOutRows(), rep.finalHeldOutError(), rep.meanBaselineError()));
+                } else {
+                    LookupShape.ProjectionKind kind = switch (projection) {
+                        case "bh4" -> LookupShape.ProjectionKind.BH4;
+                        case "dense" -> LookupShape.ProjectionKind.DENSE;
+                        default -> throw new UserError("--projection must be bh4 or dense, got " + projection);
+                    };
+                    LookupConvertOptions o = LookupConvertOptions.defaults(tables, bits).withProjection(kind);
+                    if (epochs != null) {
+                        o = o.withTraining(epochs, o.batchSize(), o.learningRate());
+                    }
+                    LookupConverter.Report rep = LookupConverter.convertWithReport(dense, inputs[l], r, o);
+                    converted.add(rep.layer());
+                    rows.add(new LayerRow(l, rep.trainRows(), rep.heldOutRows(), rep.heldOutFinal(), rep.heldOutMeanBaseline()));
+                }
+            }
+            for (int i = 0; i < selected.size(); i++) {
+                m.encoder().layers().get(selected.get(i)).setFeedForward(converted.get(i));
+            }
+            long flopsAfter = converted.get(0).flopsPerToken();
+            Map<String, String> info = new LinkedHashMap<>();
+            if (m.onnxSourceName() != null) {
+                info.put(SavedModelInfo.SOURCE_MODEL, m.onnxSourceName());
+            }
+            info.put(SavedModelInfo.QUERY_PREFIX, m.queryPrefix());
+            info.put(SavedModelInfo.PASSAGE_PREFIX, m.passagePrefix());
+            info.put("method", to.equals("fff") ? "fff " + trees + "x" + depth : "lookup " + tables + "x" + bits + " " + projection);
+            info.put("converted_layers", selected.toString());
+            SavedModel.write(out, m.encoder(), info, m.tokenizer().json().getBytes(StandardCharsets.UTF_8));
+            print(m.name(), info.get("method"), rows, flopsBefore, flopsAfter);
+        }
+        return 0;
+    }
+
+    private void print(String name, String method, List<LayerRow> rows, long flopsBefore, long flopsAfter) throws Exception {
+        if (json) {
+            ObjectMapper mapper = new ObjectMapper();
+            ObjectNode n = mapper.createObjectNode();
+            n.put("model", name);
+            n.put("method", method);
+            n.put("out", out.toString());
+            n.put("ffn_flops_per_token_before", flopsBefore);
+            n.put("ffn_flops_per_token_after", flopsAfter);
+            ArrayNode a = n.putArray("layers");
+            for (LayerRow r : rows) {
+                ObjectNode o = a.addObject();
+                o.put("layer", r.layer());
+                o.put("train_rows", r.trainRows());
+                o.put("held_out_rows", r.heldOutRows());
+                o.put("relative_error", r.heldOutError());
+                o.put("mean_baseline_error", r.baselineError());
+            }
+            System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+            return;
+        }
+        System.out.printf("converted %s to %s -> %s; FFN FLOPs/token %d -> %d%n", name, method, out, flopsBefore, flopsAfter);
+        Table t = new Table("layer", "train rows", "held-out rows", "relative error", "constant-output error");
+        for (LayerRow r : rows) {
+            t.row(r.layer(), r.trainRows(), r.heldOutRows(), String.format("%.4f", r.heldOutError()),
+                    String.format("%.4f", r.baselineError()));
+        }
+        System.out.print(t);
+    }
+}

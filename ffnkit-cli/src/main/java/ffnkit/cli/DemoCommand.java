@@ -1,0 +1,158 @@
+package ffnkit.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import ffnkit.api.EmbeddingModel;
+import ffnkit.compress.Calibration;
+import ffnkit.compress.Compressor;
+import ffnkit.eval.Evaluation;
+import ffnkit.eval.Progress;
+import ffnkit.eval.RetrievalResult;
+import ffnkit.eval.bench.ModelBench;
+import ffnkit.eval.bench.OrtEncoder;
+import ffnkit.eval.data.BeirDataset;
+import ffnkit.eval.data.BeirFiles;
+import ffnkit.eval.metrics.Fidelity;
+import ffnkit.kernels.Parallel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "demo", description = {
+        "The main job: compress the model's FFNs with FFSplit at the recommended setting and show, side by side",
+        "with the original, the size, the fidelity (cosine to the original on held-out sentences), retrieval on",
+        "wordnet-gloss-example and the speed at batch 8 x 128 tokens, against ONNX Runtime too.",
+        "Every compress flag can be changed (see ffnkit compress --help); add --out FILE to keep the model."})
+final class DemoCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions model;
+
+    @Mixin
+    CalibrationOptions calibration;
+
+    @Mixin
+    CompressOptions compress;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Also save the compressed model.")
+    java.nio.file.Path out;
+
+    @Option(names = "--limit-queries", defaultValue = "500", paramLabel = "N", description = "Retrieval queries (default: ${DEFAULT-VALUE}).")
+    int limitQueries;
+
+    @Option(names = "--corpus-limit", defaultValue = "10000", paramLabel = "N",
+            description = "Documents searched: the judged ones plus seeded distractors (default: ${DEFAULT-VALUE}; 0 = all 48,152).")
+    int corpusLimit;
+
+    @Option(names = "--json", description = "Print JSON (keys in the README).")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (calibration.limit == null && calibration.saved == null) {
+            calibration.limit = 1000;
+        }
+        Compressor.Options options = compress.toOptions();
+        try (EmbeddingModel original = model.open(); EmbeddingModel compressed = model.open()) {
+            Progress progress = Progress.stderr();
+            Calibration cal = calibration.obtain(compressed, compress.needsActivationGram());
+            List<int[]> refitIds = options.refit() ? calibration.tokenizedTexts(compressed) : List.of();
+            System.err.println("demo: compressing with " + options.label());
+            Compressor.Report size = Compressor.compress(compressed.encoder(), cal, options, refitIds, null);
+            if (out != null) {
+                new CompressCommandSaver(original, compressed, options, cal).save(out);
+            }
+
+            List<String> texts = TextInput.readAll(Home.dataset("parity/sentences.txt")).stream()
+                    .filter(s -> !s.isBlank()).toList();
+            Fidelity.Summary fidelity = Fidelity.compare(compressed.embed(texts), original.embed(texts));
+
+            BeirDataset data = BeirFiles.read(Home.dataset("wordnet-gloss-example"));
+            if (corpusLimit > 0) {
+                data = data.sample(limitQueries, corpusLimit, 42);
+            }
+            Evaluation.RetrievalOptions ro = new Evaluation.RetrievalOptions(original.queryPrefix(), original.passagePrefix(),
+                    Evaluation.DEFAULT_BATCH, limitQueries);
+            RetrievalResult before = Evaluation.retrieval(new ModelEmbedder(original), data, ro, progress);
+            RetrievalResult after = Evaluation.retrieval(new ModelEmbedder(compressed), data, ro, progress);
+
+            int threads = Parallel.shared().threads();
+            System.err.printf("demo: timing batch 8 x 128 tokens, %d threads (ours dense, ours compressed, ONNX Runtime)...%n", threads);
+            int[][] ids = benchIds(original);
+            ModelBench.Result dense;
+            ModelBench.Result fast;
+            try (OrtEncoder ort = new OrtEncoder(original.readOnnxSource(), threads)) {
+                dense = ModelBench.run(original.encoder(), ort, ids, threads, 2, 7);
+                fast = ModelBench.run(compressed.encoder(), null, ids, threads, 2, 7);
+            }
+            print(original.name(), options, size, fidelity, before, after, data.corpus().size(), dense, fast);
+        }
+        return 0;
+    }
+
+    /** 8 sequences of exactly 128 real token ids (windows of the calibration glosses). */
+    private static int[][] benchIds(EmbeddingModel m) throws Exception {
+        List<String> texts = TextInput.readAll(Home.dataset("calibration/wordnet-glosses.txt"));
+        List<Integer> stream = new ArrayList<>();
+        for (int[] seq : m.tokenize(texts.subList(0, 400))) {
+            for (int i = 1; i < seq.length - 1; i++) {
+                stream.add(seq[i]);
+            }
+        }
+        int[] cs = m.tokenize(List.of(""))[0];
+        return ModelBench.realSequences(stream.stream().mapToInt(Integer::intValue).toArray(), 8, 128, cs[0], cs[1]);
+    }
+
+    private void print(String name, Compressor.Options o, Compressor.Report size, Fidelity.Summary f, RetrievalResult before,
+                       RetrievalResult after, int corpus, ModelBench.Result dense, ModelBench.Result fast) throws Exception {
+        double speedupVsDense = dense.ms() / fast.ms();
+        double speedupVsOrt = dense.ortMs() / fast.ms();
+        if (json) {
+            ObjectMapper mapper = new ObjectMapper();
+            ObjectNode n = mapper.createObjectNode();
+            n.put("model", name);
+            n.put("method", o.label());
+            n.put("nonembedding_params_before", size.nonEmbeddingParamsBefore());
+            n.put("nonembedding_params_after", size.nonEmbeddingParamsAfter());
+            n.put("bytes_before", size.bytesBefore());
+            n.put("bytes_after", size.bytesAfter());
+            n.put("mean_cosine", f.meanCosine());
+            n.put("p01_cosine", f.p01Cosine());
+            n.put("min_cosine", f.minCosine());
+            n.put("ndcg_at_10_before", before.ndcgAt10());
+            n.put("ndcg_at_10_after", after.ndcgAt10());
+            n.put("mrr_at_10_before", before.mrrAt10());
+            n.put("mrr_at_10_after", after.mrrAt10());
+            n.put("retrieval_queries", before.queries());
+            n.put("retrieval_corpus", corpus);
+            n.put("dense_ms", dense.ms());
+            n.put("ms", fast.ms());
+            n.put("ort_ms", dense.ortMs());
+            n.put("speedup_vs_dense", speedupVsDense);
+            n.put("speedup_vs_ort", speedupVsOrt);
+            System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+            return;
+        }
+        System.out.printf("%s compressed with FFSplit: %s%n", name, o.label());
+        Table t = new Table("", "original", "compressed", "change");
+        t.row("non-embedding parameters", size.nonEmbeddingParamsBefore(), size.nonEmbeddingParamsAfter(),
+                CompressCommand.change(size.nonEmbeddingParamsBefore(), size.nonEmbeddingParamsAfter()));
+        t.row("weights MB", CompressCommand.mb(size.bytesBefore()), CompressCommand.mb(size.bytesAfter()),
+                CompressCommand.change(size.bytesBefore(), size.bytesAfter()));
+        t.row("fidelity: mean cosine to original", "1", String.format("%.4f", f.meanCosine()), "");
+        t.row("fidelity: 1st-percentile cosine", "1", String.format("%.4f", f.p01Cosine()), "");
+        t.row("nDCG@10 (" + before.queries() + " queries, " + corpus + " docs)", String.format("%.4f", before.ndcgAt10()),
+                String.format("%.4f", after.ndcgAt10()), String.format("%+.4f", after.ndcgAt10() - before.ndcgAt10()));
+        t.row("MRR@10", String.format("%.4f", before.mrrAt10()), String.format("%.4f", after.mrrAt10()),
+                String.format("%+.4f", after.mrrAt10() - before.mrrAt10()));
+        t.row("ms per batch 8x128 (ours)", String.format("%.1f", dense.ms()), String.format("%.1f", fast.ms()),
+                String.format("%.2fx faster", speedupVsDense));
+        t.row("ms per batch 8x128 (ONNX Runtime)", String.format("%.1f", dense.ortMs()), "",
+                String.format("%.2fx vs ORT", speedupVsOrt));
+        System.out.print(t);
+    }
+}

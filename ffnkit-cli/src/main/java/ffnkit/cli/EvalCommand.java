@@ -1,0 +1,213 @@
+package ffnkit.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import ffnkit.api.EmbeddingModel;
+import ffnkit.eval.Evaluation;
+import ffnkit.eval.TextEmbedder;
+import ffnkit.eval.data.BeirDataset;
+import ffnkit.eval.data.BeirFiles;
+import ffnkit.util.Progress;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ffnkit eval}: retrieval on a BEIR-layout directory, or fidelity against a reference model
+ * on a text file. Errors are thrown and reported by {@link Main}'s handler (one line, exit code 1).
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Measure a model: retrieval (nDCG@10, MRR@10, Recall@1/10/100) on a BEIR-layout data set, "
+                + "or fidelity (cosine to a reference model's embeddings) on a text file, one text per line.",
+                "Progress goes to stderr, the result to stdout (a table, or one JSON object with --json)."})
+public final class EvalCommand implements Callable<Integer> {
+
+    public enum Task { retrieval, fidelity }
+
+    static final String DEFAULT_RETRIEVAL_DATA = "wordnet-gloss-example";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--reference", paramLabel = "R",
+            description = "Reference model for --task fidelity: a built-in name, a model path or a saved ffnkit model.")
+    String reference;
+
+    @Option(names = "--task", defaultValue = "retrieval", paramLabel = "TASK",
+            description = "retrieval | fidelity (default: ${DEFAULT-VALUE}).")
+    Task task;
+
+    @Option(names = "--data", paramLabel = "PATH",
+            description = "retrieval: a BEIR-layout directory (default: the committed datasets/wordnet-gloss-example); "
+                    + "fidelity: a text file, one text per line (required).")
+    Path data;
+
+    @Option(names = "--json", description = "Print the result as one JSON object (keys in the README).")
+    boolean json;
+
+    @Option(names = "--limit-queries", paramLabel = "N", defaultValue = "0",
+            description = "Evaluate only the first N judged queries; 0 = all (default).")
+    int limitQueries;
+
+    @Option(names = "--corpus-limit", paramLabel = "N", defaultValue = "0",
+            description = "Search only N documents: every document judged for an evaluated query plus distractors "
+                    + "drawn with --seed. Much faster, but the scores are NOT comparable with whole-corpus scores, "
+                    + "only with runs that use the same --limit-queries, --corpus-limit and --seed. 0 = the whole corpus (default).")
+    int corpusLimit;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
+            description = "Seed of the distractor sample of --corpus-limit (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "64",
+            description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--query-prefix", paramLabel = "TEXT",
+            description = "Text put before every query (default: the model's own, 'query: ' for e5-small-v2, else none; "
+                    + "--query-prefix \"\" turns it off).")
+    String queryPrefix;
+
+    @Option(names = "--passage-prefix", paramLabel = "TEXT",
+            description = "Text put before every document (default: the model's own, 'passage: ' for e5-small-v2, else none).")
+    String passagePrefix;
+
+    /** Opens a model by name or path; null: our engine through {@link ModelOptions}. */
+    private final Function<String, TextEmbedder> openModel;
+
+    /** Used by picocli: models are opened with ffnkit's engine. */
+    public EvalCommand() {
+        this(null);
+    }
+
+    /** For callers (and tests) that open models themselves. */
+    public EvalCommand(Function<String, TextEmbedder> openModel) {
+        this.openModel = openModel;
+    }
+
+    private TextEmbedder open(String nameOrPath) {
+        if (openModel != null) {
+            return openModel.apply(nameOrPath);
+        }
+        EmbeddingModel m = modelOptions.open(nameOrPath);
+        m.batchSize(batch); // one forward pass per evaluation batch
+        return new ModelEmbedder(m);
+    }
+
+    @Override
+    public Integer call() {
+        validate();
+        modelOptions.applyThreads();
+        PrintWriter err = spec.commandLine().getErr();
+        long start = System.nanoTime();
+        ObjectNode result = switch (task) {
+            case retrieval -> retrieval(err);
+            case fidelity -> fidelity(err);
+        };
+        result.put("seconds", Math.round((System.nanoTime() - start) / 1e7) / 100.0);
+        print(result);
+        return 0;
+    }
+
+    private void validate() {
+        if (batch < 1) {
+            throw new UserError("--batch must be at least 1, got " + batch);
+        }
+        if (limitQueries < 0) {
+            throw new UserError("--limit-queries must be at least 0, got " + limitQueries);
+        }
+        if (corpusLimit < 0) {
+            throw new UserError("--corpus-limit must be at least 0, got " + corpusLimit);
+        }
+        if (task == Task.fidelity) {
+            if (reference == null) {
+                throw new UserError("--task fidelity needs --reference R");
+            }
+            if (data == null) {
+                throw new UserError("--task fidelity needs --data FILE (one text per line)");
+            }
+            if (limitQueries != 0 || corpusLimit != 0 || queryPrefix != null || passagePrefix != null) {
+                throw new UserError("--limit-queries, --corpus-limit, --query-prefix and --passage-prefix apply to "
+                        + "--task retrieval only");
+            }
+        } else if (reference != null) {
+            throw new UserError("--reference applies to --task fidelity only");
+        }
+    }
+
+    private ObjectNode retrieval(PrintWriter err) {
+        if (data == null) {
+            data = Home.dataset(DEFAULT_RETRIEVAL_DATA);
+        }
+        BeirDataset dataset = BeirFiles.read(data);
+        if (corpusLimit > 0) {
+            err.printf("eval: corpus limited to %d documents (judged ones plus distractors drawn with seed %d): "
+                    + "scores are comparable only with runs of the same limits and seed, not with whole-corpus scores%n",
+                    corpusLimit, seed);
+            err.flush();
+        }
+        try (TextEmbedder embedder = open(modelOptions.model)) {
+            String q = queryPrefix != null ? queryPrefix : embedder.queryPrefix();
+            String p = passagePrefix != null ? passagePrefix : embedder.passagePrefix();
+            var options = new Evaluation.RetrievalOptions(q, p, batch, limitQueries, corpusLimit, seed);
+            var r = Evaluation.retrieval(embedder, dataset, options, Progress.to(err));
+            ObjectNode out = header().put("query_prefix", q).put("passage_prefix", p);
+            if (corpusLimit > 0) {
+                out.put("corpus_limit", corpusLimit).put("seed", seed);
+            }
+            return out.setAll((ObjectNode) JSON.valueToTree(r));
+        }
+    }
+
+    private ObjectNode fidelity(PrintWriter err) {
+        var texts = BeirFiles.readLines(data);
+        try (TextEmbedder m = open(modelOptions.model); TextEmbedder r = open(reference)) {
+            var f = Evaluation.fidelity(m, r, texts, batch, Progress.to(err));
+            return header().setAll((ObjectNode) JSON.valueToTree(f));
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ObjectNode header() {
+        ObjectNode header = JSON.createObjectNode().put("task", task.name()).put("model", modelOptions.model);
+        if (task == Task.fidelity) {
+            header.put("reference", reference);
+        }
+        return header.put("data", data.toString());
+    }
+
+    private void print(ObjectNode result) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(result.toString());
+        } else {
+            int width = 0;
+            for (var e : result.properties()) {
+                width = Math.max(width, e.getKey().length());
+            }
+            for (var e : result.properties()) {
+                String value;
+                if (e.getValue().isFloatingPointNumber() && !e.getKey().equals("seconds")) {
+                    value = String.format(Locale.ROOT, "%.4f", e.getValue().doubleValue());
+                } else if (e.getKey().endsWith("_prefix")) {
+                    value = e.getValue().toString(); // quoted, so that a trailing space shows
+                } else {
+                    value = e.getValue().asText();
+                }
+                out.printf("%-" + width + "s  %s%n", e.getKey(), value);
+            }
+        }
+        out.flush();
+    }
+}

@@ -1,0 +1,326 @@
+package ffnkit.compress;
+
+import ffnkit.kernels.Activation;
+import ffnkit.model.DenseFeedForward;
+import ffnkit.model.DenseLinear;
+import ffnkit.model.Encoder;
+import ffnkit.model.EncoderLayer;
+import ffnkit.model.FeedForward;
+import ffnkit.model.Linear;
+import ffnkit.model.LinearFeedForward;
+import ffnkit.model.QuantizedLinear;
+import ffnkit.model.SplitFeedForward;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.IntConsumer;
+
+/**
+ * FFSplit compression of a whole encoder (seed paper 000): per layer, split the FFN by heavy
+ * hitters, keep the heavy part (float or 8-bit), compress the light part (low rank or 3/4-bit
+ * quantisation), and optionally refit the light part's last factor. A heavy fraction of 0 is the
+ * vanilla method: the whole FFN compressed the same way, no split.
+ */
+public final class Compressor {
+
+    public enum Light {
+        LOWRANK, RTN, AWQ;
+
+        public static Light parse(String s) {
+            return valueOf(s.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /**
+     * @param heavyFraction share of neurons kept as heavy hitters (0 = no split)
+     * @param light         how the light part (or, without a split, the whole FFN) is compressed
+     * @param rank          low rank: a fraction of the full rank min(in, out) when below 1, else an absolute rank
+     * @param whiten        low rank: data-aware (whitened, centred) SVD instead of the plain SVD of W
+     * @param refit         least-squares refit of the light part's last factor and the output bias
+     * @param bits          quantised light part: bits per weight (2-8)
+     * @param heavyBits     32 (float) or 8 (RTN 8-bit, the paper's OPT setting)
+     * @param groupSize     quantisation group size along the input dimension
+     * @param damping       whitening: Cholesky damping relative to the mean Gram diagonal
+     * @param ridge         refit: ridge relative to the mean feature energy
+     * @param sequential    refit layer by layer on the compressed model's own inputs, correcting the
+     *                      drift of the layers below ({@link Refit#runSequential}); else one pass on
+     *                      the original model's inputs
+     */
+    public record Options(double heavyFraction, Light light, double rank, boolean whiten, boolean refit, int bits,
+                          int heavyBits, int groupSize, Importance importance, double damping, double ridge,
+                          int batchTexts, boolean sequential) {
+
+        public Options {
+            if (heavyFraction < 0 || heavyFraction >= 1) {
+                throw new IllegalArgumentException("heavy fraction must be in [0, 1), got " + heavyFraction);
+            }
+            if (heavyBits != 8 && heavyBits != 32) {
+                throw new IllegalArgumentException("heavy bits must be 8 or 32, got " + heavyBits);
+            }
+            if (light != Light.LOWRANK && (bits < 2 || bits > 8)) {
+                throw new IllegalArgumentException("bits must be 2 to 8, got " + bits);
+            }
+            if (refit && light != Light.LOWRANK) {
+                throw new IllegalArgumentException("refit applies to the low-rank light part");
+            }
+        }
+
+        /** The paper's BERT setting: 25% heavy (float), light part low rank at 10% of full rank, plain SVD. */
+        public static Options defaults() {
+            return new Options(0.25, Light.LOWRANK, 0.1, false, false, 3, 32, 128, Importance.OUTPUT_NORM, 1e-4, 1e-3, 32, false);
+        }
+
+        public Options withHeavy(double f) {
+            return new Options(f, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
+        }
+
+        public Options withLight(Light l) {
+            return new Options(heavyFraction, l, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
+        }
+
+        public Options withRank(double r) {
+            return new Options(heavyFraction, light, r, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
+        }
+
+        public Options withWhiten(boolean w) {
+            return new Options(heavyFraction, light, rank, w, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
+        }
+
+        public Options withRefit(boolean r) {
+            return new Options(heavyFraction, light, rank, whiten, r, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
+        }
+
+        public Options withBits(int b) {
+            return new Options(heavyFraction, light, rank, whiten, refit, b, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
+        }
+
+        public Options withHeavyBits(int b) {
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, b, groupSize, importance, damping, ridge, batchTexts, sequential);
+        }
+
+        public Options withGroupSize(int g) {
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, g, importance, damping, ridge, batchTexts, sequential);
+        }
+
+        public Options withSequential(boolean s) {
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, s);
+        }
+
+        public Options withImportance(Importance i) {
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, i, damping, ridge, batchTexts, sequential);
+        }
+
+        /** A short label for tables, e.g. "split25 lowrank r0.1 whiten refit". */
+        public String label() {
+            StringBuilder b = new StringBuilder(heavyFraction == 0 ? "vanilla" : "split" + Math.round(heavyFraction * 100));
+            b.append(' ').append(light.name().toLowerCase(Locale.ROOT));
+            if (light == Light.LOWRANK) {
+                b.append(" r").append(rank < 1 ? String.valueOf(rank) : String.valueOf((int) rank));
+                b.append(whiten ? " whiten" : " svd").append(refit ? (sequential ? " seqrefit" : " refit") : "");
+            } else {
+                b.append(' ').append(bits).append("bit g").append(groupSize);
+            }
+            if (heavyFraction > 0 && heavyBits == 8) {
+                b.append(" heavy8");
+            }
+            return b.toString();
+        }
+    }
+
+    /** Sizes before and after (FFN slots, and the encoder without embeddings; bytes include everything). */
+    public record Report(long ffnParamsBefore, long ffnParamsAfter, long ffnBytesBefore, long ffnBytesAfter,
+                         long nonEmbeddingParamsBefore, long nonEmbeddingParamsAfter, long bytesBefore, long bytesAfter,
+                         List<Refit.LayerResult> refit) {
+    }
+
+    private Compressor() {
+    }
+
+    /**
+     * Replaces every layer's FFN slot of {@code encoder} (which must hold the original dense FFNs).
+     *
+     * @param refitIds calibration texts for the refit pass (only when {@code options.refit()})
+     */
+    public static Report compress(Encoder encoder, Calibration calibration, Options options, List<int[]> refitIds,
+                                  IntConsumer layerDone) {
+        if (calibration.layers().size() != encoder.layers().size()) {
+            throw new IllegalArgumentException("calibration has " + calibration.layers().size() + " layers, the model "
+                    + encoder.layers().size());
+        }
+        Sizes before = Sizes.of(encoder);
+        List<FeedForward> slots = new ArrayList<>();
+        for (int l = 0; l < encoder.layers().size(); l++) {
+            FeedForward f = encoder.layers().get(l).feedForward();
+            if (!(f instanceof DenseFeedForward dense)) {
+                throw new IllegalArgumentException("layer " + l + " is already compressed (" + f.getClass().getSimpleName() + ")");
+            }
+            slots.add(compressLayer(dense, calibration.layer(l), options));
+            if (layerDone != null) {
+                layerDone.accept(l);
+            }
+        }
+        List<Refit.LayerResult> refit = new ArrayList<>();
+        if (options.refit()) {
+            if (refitIds == null || refitIds.isEmpty()) {
+                throw new IllegalArgumentException("refit needs calibration texts");
+            }
+            slots = options.sequential()
+                    ? Refit.runSequential(encoder, slots, refitIds, options.batchTexts(), options.ridge(), refit)
+                    : Refit.run(encoder, slots, refitIds, options.batchTexts(), options.ridge(), refit);
+        }
+        for (int l = 0; l < slots.size(); l++) {
+            encoder.layers().get(l).setFeedForward(slots.get(l));
+        }
+        Sizes after = Sizes.of(encoder);
+        return new Report(before.ffnParams, after.ffnParams, before.ffnBytes, after.ffnBytes, before.nonEmbeddingParams,
+                after.nonEmbeddingParams, before.bytes, after.bytes, refit);
+    }
+
+    /** One layer: the split (or not) and the compression of each part. */
+    public static FeedForward compressLayer(DenseFeedForward f, LayerStatistics stats, Options o) {
+        int d = f.inputDim();
+        int m = f.width();
+        float[] u = f.up().weight().toRowMajor();
+        float[] b1 = f.up().bias();
+        float[] v = f.down().weight().toRowMajor();
+        float[] b2 = f.down().bias();
+        Activation act = f.activation();
+        if (o.heavyFraction() == 0) {
+            int[] all = java.util.stream.IntStream.range(0, m).toArray();
+            return new LinearFeedForward(light(u, d, m, b1, Gram.input(stats), o),
+                    act, light(v, m, d, b2, o.whiten() || o.light() == Light.AWQ ? Gram.activations(stats, all) : null, o));
+        }
+        int[] heavy = HeavyHitters.heavySet(o.importance().scores(stats), o.heavyFraction());
+        int[] rest = HeavyHitters.complement(heavy, m);
+        int h = heavy.length;
+        // neurons permuted so each part's are contiguous: columns of U and b1, rows of V
+        FeedForward heavyPart = new LinearFeedForward(
+                heavyLinear(columns(u, d, m, heavy), d, h, pick(b1, heavy), o), act,
+                heavyLinear(rows(v, d, heavy), h, d, null, o));
+        // b2 belongs to the light part: its refit (and the whitened bias correction) re-estimates it
+        FeedForward lightPart = new LinearFeedForward(
+                light(columns(u, d, m, rest), d, rest.length, pick(b1, rest), Gram.input(stats), o), act,
+                light(rows(v, d, rest), rest.length, d, b2,
+                        o.whiten() || o.light() == Light.AWQ ? Gram.activations(stats, rest) : null, o));
+        return new SplitFeedForward(heavyPart, lightPart);
+    }
+
+    /**
+     * The split alone, nothing compressed: heavy neurons and the rest as two dense FFNs (the light
+     * part holds b2). Computes the original FFN up to float summation order.
+     */
+    public static SplitFeedForward split(DenseFeedForward f, int[] heavy) {
+        int d = f.inputDim();
+        int m = f.width();
+        int[] rest = HeavyHitters.complement(heavy, m);
+        float[] u = f.up().weight().toRowMajor();
+        float[] v = f.down().weight().toRowMajor();
+        return new SplitFeedForward(
+                new LinearFeedForward(new DenseLinear(columns(u, d, m, heavy), d, heavy.length, pick(f.up().bias(), heavy)),
+                        f.activation(), new DenseLinear(rows(v, d, heavy), heavy.length, d, null)),
+                new LinearFeedForward(new DenseLinear(columns(u, d, m, rest), d, rest.length, pick(f.up().bias(), rest)),
+                        f.activation(), new DenseLinear(rows(v, d, rest), rest.length, d, f.down().bias())));
+    }
+
+    private static Linear heavyLinear(float[] w, int in, int out, float[] bias, Options o) {
+        return o.heavyBits() == 32 ? new DenseLinear(w, in, out, bias) : Rtn.layer(w, in, out, bias, 8, o.groupSize(), null);
+    }
+
+    /** The light method applied to one layer; {@code stats} are its input's moments (null when not needed). */
+    private static Linear light(float[] w, int in, int out, float[] bias, Gram stats, Options o) {
+        return switch (o.light()) {
+            case LOWRANK -> {
+                int r = LowRank.rank(o.rank(), in, out);
+                yield o.whiten() ? LowRank.whitened(w, in, out, bias, r, stats, o.damping(), true)
+                        : LowRank.plain(w, in, out, bias, r);
+            }
+            case RTN -> Rtn.layer(w, in, out, bias, o.bits(), o.groupSize(), null);
+            case AWQ -> Awq.quantize(w, in, out, bias, o.bits(), o.groupSize(), stats).layer();
+        };
+    }
+
+    // ---- budgets ----
+
+    /** FFN parameters and bytes summed over the layers. */
+    public static long ffnParameters(Encoder e) {
+        return e.layers().stream().mapToLong(l -> l.feedForward().parameterCount()).sum();
+    }
+
+    public static long ffnBytes(Encoder e) {
+        return e.layers().stream().mapToLong(l -> l.feedForward().byteSize()).sum();
+    }
+
+    /**
+     * The paper's fair baseline: the vanilla method (no split) at the budget another model spends.
+     * Low rank: the rank whose FFN parameters, 2·r·(d + m) + m + d per layer, come nearest
+     * {@code targetFfnParams}. Quantisation: the largest bit width whose bytes fit in
+     * {@code targetFfnBytes} (2 bits if none does).
+     */
+    public static Options matchBudget(Options o, int layers, int d, int m, long targetFfnParams, long targetFfnBytes) {
+        Options vanilla = o.withHeavy(0);
+        if (o.light() == Light.LOWRANK) {
+            double perLayer = (double) targetFfnParams / layers;
+            int r = (int) Math.round((perLayer - m - d) / (2.0 * (d + m)));
+            return vanilla.withRank(Math.max(1, Math.min(Math.min(d, m), r)));
+        }
+        boolean scales = o.light() == Light.AWQ;
+        int best = 2;
+        for (int b = 2; b <= 8; b++) {
+            long bytes = layers * (QuantizedLinear.byteSize(d, m, b, o.groupSize(), true, scales)
+                    + QuantizedLinear.byteSize(m, d, b, o.groupSize(), true, scales));
+            if (bytes <= targetFfnBytes) {
+                best = b;
+            }
+        }
+        return vanilla.withBits(best);
+    }
+
+    // ---- helpers ----
+
+    private record Sizes(long ffnParams, long ffnBytes, long nonEmbeddingParams, long bytes) {
+        static Sizes of(Encoder e) {
+            long ffn = 0;
+            long ffnBytes = 0;
+            long other = 0;
+            for (EncoderLayer l : e.layers()) {
+                ffn += l.feedForward().parameterCount();
+                ffnBytes += l.feedForward().byteSize();
+                other += l.qkv().parameterCount() + l.attentionOutput().parameterCount()
+                        + 2L * l.attentionNorm().dim() + 2L * l.outputNorm().dim();
+            }
+            long embeddings = (long) e.wordEmbeddings().length + e.positionEmbeddings().length
+                    + e.tokenTypeEmbeddings().length + 2L * e.embeddingNorm().dim();
+            return new Sizes(ffn, ffnBytes, ffn + other, ffnBytes + 4 * (other + embeddings));
+        }
+    }
+
+    static float[] columns(float[] w, int rows, int n, int[] cols) {
+        float[] out = new float[rows * cols.length];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols.length; j++) {
+                out[r * cols.length + j] = w[r * n + cols[j]];
+            }
+        }
+        return out;
+    }
+
+    static float[] rows(float[] w, int n, int[] idx) {
+        float[] out = new float[idx.length * n];
+        for (int i = 0; i < idx.length; i++) {
+            System.arraycopy(w, idx[i] * n, out, i * n, n);
+        }
+        return out;
+    }
+
+    static float[] pick(float[] v, int[] idx) {
+        if (v == null) {
+            return null;
+        }
+        float[] out = new float[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            out[i] = v[idx[i]];
+        }
+        return out;
+    }
+}

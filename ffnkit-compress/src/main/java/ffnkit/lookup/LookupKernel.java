@@ -1,0 +1,433 @@
+package ffnkit.lookup;
+
+import ffnkit.kernels.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fast CPU forward pass of {@link LookupFeedForward}, in two phases.
+ *
+ * <p>Phase 1, hash (parallel over tiles of {@link #TILE} tokens): the tile is transposed to
+ * [feature][token] so that every step is a dense vector operation over tokens: the block-diagonal
+ * matmuls broadcast one weight and FMA a vector of tokens (register-blocked 4 outputs x 2 vectors),
+ * the Walsh-Hadamard butterflies add/subtract whole rows ({@link Hadamard#transformColumns}) and
+ * the sign codes and scores are computed for TILE tokens at once (vector exp, masked adds for the
+ * bits). Same float operations in the same order as {@link Bh4#project}, so z and the codes are
+ * bit-identical to the reference. Batches of at most {@link #SMALL_BATCH} tokens are hashed one
+ * row at a time instead (vectorised over the outputs of a block), which avoids computing a whole
+ * tile for one token.
+ *
+ * <p>Phase 2, gather-add (parallel over token blocks x column slices): routing is scalar (the
+ * code is a row offset), each selected table row slice is added with dense vector FMAs, no vector
+ * gathers. Tasks are ordered slice-major so both threads work on one column slice of all tables
+ * (L3); a group of table slices (tableGroup tables x 2^tau rows x colSlice floats) is meant to stay
+ * in L2 while the tokens of a token block read it, and 4 output vectors of a token stay in
+ * registers while the tables of a group are added. Measured: memory bound (docs/BENCHMARKS-lookup.md).
+ */
+final class LookupKernel {
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int VL = S.length();
+    /** Tokens per hash tile: two vectors, so 4 outputs x 2 vectors = 8 accumulators fit AVX2's 16 registers. */
+    static final int TILE = 2 * VL;
+
+    /** Tuning of the gather-add; chosen by measurement (docs/BENCHMARKS-lookup.md). */
+    record Tiling(int tokenBlock, int colSlice, int tableGroup) {
+    }
+
+    static volatile Tiling defaultTiling = new Tiling(
+            Integer.getInteger("ffnkit.lookup.tokenBlock", 4096),
+            Integer.getInteger("ffnkit.lookup.colSlice", 64),
+            Integer.getInteger("ffnkit.lookup.tableGroup", 8));
+
+    private final LookupShape s;
+    private final float[] wt;
+    /** The projection weights in their original [in][out] layout, for the row path. */
+    private final float[] rowWeights;
+    private final float[] projectionBias;
+    private final float[] tables;
+    private final float[] bias;
+    private final ThreadLocal<Scratch> scratch;
+
+    private final class Scratch {
+        final float[] xT;
+        final float[] v;
+        final float[] u;
+        final float[] zT;
+        final float[] lanes = new float[VL];
+
+        Scratch() {
+            int width = s.projection() == LookupShape.ProjectionKind.BH4 ? s.paddedDim() : s.inputDim();
+            xT = new float[width * TILE];
+            v = new float[s.paddedDim() * TILE];
+            u = new float[s.paddedDim() * TILE];
+            zT = new float[s.codeDim() * TILE];
+        }
+    }
+
+    LookupKernel(LookupFeedForward layer) {
+        this.s = layer.shape();
+        this.projectionBias = layer.projectionBias();
+        this.tables = layer.tables();
+        this.bias = layer.bias();
+        this.wt = transposeWeights(s, layer.projectionWeight());
+        this.rowWeights = layer.projectionWeight();
+        this.scratch = ThreadLocal.withInitial(Scratch::new);
+    }
+
+    /** Each b x b block (BH4) or the whole d x h·tau matrix (dense) stored [out][in]: broadcasts read sequentially. */
+    private static float[] transposeWeights(LookupShape s, float[] w) {
+        float[] t = new float[w.length];
+        if (s.projection() == LookupShape.ProjectionKind.DENSE) {
+            int d = s.inputDim();
+            int n = s.codeDim();
+            for (int i = 0; i < d; i++) {
+                for (int o = 0; o < n; o++) {
+                    t[o * d + i] = w[i * n + o];
+                }
+            }
+            return t;
+        }
+        int b = s.block();
+        for (int base = 0; base < w.length; base += b * b) {
+            for (int i = 0; i < b; i++) {
+                for (int o = 0; o < b; o++) {
+                    t[base + o * b + i] = w[base + i * b + o];
+                }
+            }
+        }
+        return t;
+    }
+
+    void forward(float[] x, int rows, float[] out) {
+        forward(x, rows, out, defaultTiling);
+    }
+
+    void forward(float[] x, int rows, float[] out, Tiling tiling) {
+        if (rows == 0) {
+            return;
+        }
+        float[] scores = new float[rows * s.tables()];
+        int[] offsets = new int[rows * s.tables()];
+        hash(x, rows, scores, offsets);
+        gatherAdd(scores, offsets, rows, out, tiling);
+    }
+
+    /** Phase 1: scores [rows x h] and table row offsets [rows x h] of every token. */
+    void hash(float[] x, int rows, float[] scores, int[] offsets) {
+        if (rows <= SMALL_BATCH) {
+            // a transposed tile would compute TILE tokens' worth of BH4 for a handful
+            for (int t = 0; t < rows; t++) {
+                hashRow(x, t, scores, offsets);
+            }
+            return;
+        }
+        int tiles = (rows + TILE - 1) / TILE;
+        Parallel.shared().forEach(tiles, tile -> hashTile(x, rows, tile * TILE, scores, offsets));
+    }
+
+    /** Batches up to this size are hashed one token at a time in row layout. */
+    static final int SMALL_BATCH = Math.max(1, TILE / 8);
+
+    /**
+     * One token in row layout: the block matmul vectorises over the b outputs of a block
+     * (acc_o = fma(W[i][o], x_i, acc_o), ascending i: the reference's order, so z is again
+     * bit-identical); the Hadamard transform and the scores are scalar ({@link LookupMath}).
+     */
+    private void hashRow(float[] x, int t, float[] scores, int[] offsets) {
+        Scratch sc = scratch.get();
+        int d = s.inputDim();
+        int n = s.codeDim();
+        float[] z = sc.zT; // only the first h·tau floats are used here
+        float[] w = rowWeights;
+        if (s.projection() == LookupShape.ProjectionKind.DENSE) {
+            rowMatmul(w, 0, x, t * d, d, n, z, 0);
+            for (int o = 0; o < n; o++) {
+                z[o] += projectionBias[o];
+            }
+        } else {
+            int p = s.paddedDim();
+            int b = s.block();
+            float[] xpad = sc.xT;
+            java.util.Arrays.fill(xpad, 0, p, 0f);
+            System.arraycopy(x, t * d, xpad, 0, d);
+            float[] v = sc.v;
+            float[] u = sc.u;
+            for (int r = 0; r < s.repeats(); r++) {
+                System.arraycopy(xpad, 0, v, 0, p);
+                for (int st = 0; st < Bh4.STAGES; st++) {
+                    int wBase = (r * Bh4.STAGES + st) * p * b;
+                    for (int blk = 0; blk < p; blk += b) {
+                        rowMatmul(w, wBase + blk * b, v, blk, b, b, u, blk);
+                    }
+                    Hadamard.transform(u, 0, p);
+                    float[] tmp = v;
+                    v = u;
+                    u = tmp;
+                }
+                int len = Math.min(p, n - r * p);
+                for (int j = 0; j < len; j++) {
+                    z[r * p + j] = (Bh4.MIX_TRANSFORMED * v[j] + Bh4.MIX_INPUT * xpad[j]) + projectionBias[r * p + j];
+                }
+            }
+        }
+        int h = s.tables();
+        int tau = s.bits();
+        for (int k = 0; k < h; k++) {
+            scores[t * h + k] = LookupMath.score(z, k * tau, tau);
+            offsets[t * h + k] = ((k << tau) + LookupMath.code(z, k * tau, tau)) * s.outputDim();
+        }
+    }
+
+    /** dst[dOff + o] = sum_i src[sOff + i]·w[wOff + i·out + o], vectorised over o, ascending i with FMA. */
+    private static void rowMatmul(float[] w, int wOff, float[] src, int sOff, int in, int out, float[] dst, int dOff) {
+        int bound = S.loopBound(out);
+        int o = 0;
+        for (; o < bound; o += VL) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int i = 0; i < in; i++) {
+                acc = FloatVector.fromArray(S, w, wOff + i * out + o).fma(FloatVector.broadcast(S, src[sOff + i]), acc);
+            }
+            acc.intoArray(dst, dOff + o);
+        }
+        for (; o < out; o++) {
+            float acc = 0f;
+            for (int i = 0; i < in; i++) {
+                acc = Math.fma(src[sOff + i], w[wOff + i * out + o], acc);
+            }
+            dst[dOff + o] = acc;
+        }
+    }
+
+    /** Phase 2: out = bias + sum_k score·row. */
+    void gatherAdd(float[] scores, int[] offsets, int rows, float[] out, Tiling tiling) {
+        int dOut = s.outputDim();
+        int colSlice = Math.min(tiling.colSlice(), dOut);
+        int slices = (dOut + colSlice - 1) / colSlice;
+        int tokenBlock = Math.min(tiling.tokenBlock(), rows);
+        int threads = Parallel.shared().threads();
+        // enough tasks for every thread when there are few tokens
+        if ((long) slices * ((rows + tokenBlock - 1) / tokenBlock) < threads && rows > 1) {
+            tokenBlock = Math.max(1, (rows + threads - 1) / threads);
+        }
+        int tb = tokenBlock;
+        int blocks = (rows + tb - 1) / tb;
+        // slice-major: consecutive tasks share one column slice of all tables (h·2^tau·colSlice floats,
+        // a few MB), which then stays in L3 while the token blocks pass over it
+        Parallel.shared().forEach(blocks * slices, task -> {
+            int block = task % blocks;
+            int slice = task / blocks;
+            gather(scores, offsets, Math.min(rows, block * tb + tb), block * tb, slice * colSlice,
+                    Math.min(dOut, slice * colSlice + colSlice), tiling.tableGroup(), out);
+        });
+    }
+
+    private void hashTile(float[] x, int rows, int t0, float[] scores, int[] offsets) {
+        Scratch sc = scratch.get();
+        int n = Math.min(TILE, rows - t0);
+        int d = s.inputDim();
+        float[] xT = sc.xT;
+        java.util.Arrays.fill(xT, 0f);
+        for (int t = 0; t < n; t++) {
+            int xo = (t0 + t) * d;
+            for (int i = 0; i < d; i++) {
+                xT[i * TILE + t] = x[xo + i];
+            }
+        }
+        float[] zT = sc.zT;
+        int codeDim = s.codeDim();
+        if (s.projection() == LookupShape.ProjectionKind.DENSE) {
+            matTile(wt, 0, d, codeDim, xT, 0, zT, 0);
+            for (int o = 0; o < codeDim; o++) {
+                FloatVector b = FloatVector.broadcast(S, projectionBias[o]);
+                for (int t = 0; t < TILE; t += VL) {
+                    FloatVector.fromArray(S, zT, o * TILE + t).add(b).intoArray(zT, o * TILE + t);
+                }
+            }
+        } else {
+            int p = s.paddedDim();
+            int b = s.block();
+            float[] v = sc.v;
+            float[] u = sc.u;
+            for (int r = 0; r < s.repeats(); r++) {
+                System.arraycopy(xT, 0, v, 0, p * TILE);
+                for (int st = 0; st < Bh4.STAGES; st++) {
+                    int wBase = (r * Bh4.STAGES + st) * p * b;
+                    for (int blk = 0; blk < p; blk += b) {
+                        matTile(wt, wBase + blk * b, b, b, v, blk * TILE, u, blk * TILE);
+                    }
+                    Hadamard.transformColumns(u, 0, p, TILE);
+                    float[] tmp = v;
+                    v = u;
+                    u = tmp;
+                }
+                int len = Math.min(p, codeDim - r * p);
+                for (int j = 0; j < len; j++) {
+                    FloatVector bj = FloatVector.broadcast(S, projectionBias[r * p + j]);
+                    for (int t = 0; t < TILE; t += VL) {
+                        FloatVector vv = FloatVector.fromArray(S, v, j * TILE + t);
+                        FloatVector xv = FloatVector.fromArray(S, xT, j * TILE + t);
+                        vv.mul(Bh4.MIX_TRANSFORMED).add(xv.mul(Bh4.MIX_INPUT)).add(bj)
+                                .intoArray(zT, (r * p + j) * TILE + t);
+                    }
+                }
+            }
+        }
+        scoreAndCode(zT, t0, n, scores, offsets, sc.lanes);
+    }
+
+    /** score_k and code_k (as a row offset into the tables) for the tile's tokens, see {@link LookupMath}. */
+    private void scoreAndCode(float[] zT, int t0, int n, float[] scores, int[] offsets, float[] lanes) {
+        int h = s.tables();
+        int tau = s.bits();
+        int dOut = s.outputDim();
+        for (int k = 0; k < h; k++) {
+            for (int half = 0; half < TILE; half += VL) {
+                if (half >= n) {
+                    break;
+                }
+                FloatVector sum = FloatVector.zero(S);
+                FloatVector prod = FloatVector.broadcast(S, 1f);
+                FloatVector code = FloatVector.zero(S);
+                for (int j = 0; j < tau; j++) {
+                    FloatVector z = FloatVector.fromArray(S, zT, (k * tau + j) * TILE + half);
+                    FloatVector a = z.abs();
+                    sum = sum.add(a);
+                    prod = prod.mul(a.mul(-2f).lanewise(VectorOperators.EXP).add(1f));
+                    VectorMask<Float> positive = z.compare(VectorOperators.GT, 0f);
+                    code = code.add(FloatVector.broadcast(S, (float) (1 << j)), positive);
+                }
+                sum.div(prod).intoArray(lanes, 0);
+                int m = Math.min(VL, n - half);
+                for (int t = 0; t < m; t++) {
+                    scores[(t0 + half + t) * h + k] = lanes[t];
+                }
+                code.intoArray(lanes, 0);
+                for (int t = 0; t < m; t++) {
+                    offsets[(t0 + half + t) * h + k] = ((k << tau) + (int) lanes[t]) * dOut;
+                }
+            }
+        }
+    }
+
+    /**
+     * dst[o][t] = sum_i src[i][t]·w[o][i] for TILE tokens, rows of src/dst TILE floats apart,
+     * wt row-major [outCount][in] from wOff. Ascending i, FMA from zero: the reference's order.
+     */
+    static void matTile(float[] wt, int wOff, int in, int outCount, float[] src, int srcOff, float[] dst,
+                        int dstOff) {
+        int o = 0;
+        for (; o + 4 <= outCount; o += 4) {
+            FloatVector a00 = FloatVector.zero(S);
+            FloatVector a01 = a00;
+            FloatVector a10 = a00;
+            FloatVector a11 = a00;
+            FloatVector a20 = a00;
+            FloatVector a21 = a00;
+            FloatVector a30 = a00;
+            FloatVector a31 = a00;
+            int w0 = wOff + o * in;
+            int w1 = w0 + in;
+            int w2 = w1 + in;
+            int w3 = w2 + in;
+            for (int i = 0; i < in; i++) {
+                int si = srcOff + i * TILE;
+                FloatVector v0 = FloatVector.fromArray(S, src, si);
+                FloatVector v1 = FloatVector.fromArray(S, src, si + VL);
+                FloatVector b0 = FloatVector.broadcast(S, wt[w0 + i]);
+                FloatVector b1 = FloatVector.broadcast(S, wt[w1 + i]);
+                FloatVector b2 = FloatVector.broadcast(S, wt[w2 + i]);
+                FloatVector b3 = FloatVector.broadcast(S, wt[w3 + i]);
+                a00 = v0.fma(b0, a00);
+                a01 = v1.fma(b0, a01);
+                a10 = v0.fma(b1, a10);
+                a11 = v1.fma(b1, a11);
+                a20 = v0.fma(b2, a20);
+                a21 = v1.fma(b2, a21);
+                a30 = v0.fma(b3, a30);
+                a31 = v1.fma(b3, a31);
+            }
+            int d0 = dstOff + o * TILE;
+            a00.intoArray(dst, d0);
+            a01.intoArray(dst, d0 + VL);
+            a10.intoArray(dst, d0 + TILE);
+            a11.intoArray(dst, d0 + TILE + VL);
+            a20.intoArray(dst, d0 + 2 * TILE);
+            a21.intoArray(dst, d0 + 2 * TILE + VL);
+            a30.intoArray(dst, d0 + 3 * TILE);
+            a31.intoArray(dst, d0 + 3 * TILE + VL);
+        }
+        for (; o < outCount; o++) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            int w0 = wOff + o * in;
+            for (int i = 0; i < in; i++) {
+                int si = srcOff + i * TILE;
+                FloatVector b0 = FloatVector.broadcast(S, wt[w0 + i]);
+                a0 = FloatVector.fromArray(S, src, si).fma(b0, a0);
+                a1 = FloatVector.fromArray(S, src, si + VL).fma(b0, a1);
+            }
+            a0.intoArray(dst, dstOff + o * TILE);
+            a1.intoArray(dst, dstOff + o * TILE + VL);
+        }
+    }
+
+    /**
+     * out[t][c0..c1) = bias + sum_k score[t][k]·T_k[code[t][k]][c0..c1) for t in [t0, t1).
+     * For each token, 4 vectors of output stay in registers while the tables of a group are added
+     * (one load and one FMA per table vector, stores only once per group); the group's table
+     * slices are what the token block reuses from L2.
+     */
+    private void gather(float[] scores, int[] offsets, int t1, int t0, int c0, int c1, int tableGroup, float[] out) {
+        int h = s.tables();
+        int dOut = s.outputDim();
+        float[] tb = tables;
+        int wide = c0 + (c1 - c0) / (4 * VL) * (4 * VL);
+        int narrow = c0 + S.loopBound(c1 - c0);
+        for (int t = t0; t < t1; t++) {
+            System.arraycopy(bias, c0, out, t * dOut + c0, c1 - c0);
+        }
+        for (int g0 = 0; g0 < h; g0 += tableGroup) {
+            int g1 = Math.min(h, g0 + tableGroup);
+            for (int t = t0; t < t1; t++) {
+                int o = t * dOut;
+                int sk = t * h;
+                int c = c0;
+                for (; c < wide; c += 4 * VL) {
+                    FloatVector a0 = FloatVector.fromArray(S, out, o + c);
+                    FloatVector a1 = FloatVector.fromArray(S, out, o + c + VL);
+                    FloatVector a2 = FloatVector.fromArray(S, out, o + c + 2 * VL);
+                    FloatVector a3 = FloatVector.fromArray(S, out, o + c + 3 * VL);
+                    for (int k = g0; k < g1; k++) {
+                        FloatVector sv = FloatVector.broadcast(S, scores[sk + k]);
+                        int row = offsets[sk + k] + c;
+                        a0 = FloatVector.fromArray(S, tb, row).fma(sv, a0);
+                        a1 = FloatVector.fromArray(S, tb, row + VL).fma(sv, a1);
+                        a2 = FloatVector.fromArray(S, tb, row + 2 * VL).fma(sv, a2);
+                        a3 = FloatVector.fromArray(S, tb, row + 3 * VL).fma(sv, a3);
+                    }
+                    a0.intoArray(out, o + c);
+                    a1.intoArray(out, o + c + VL);
+                    a2.intoArray(out, o + c + 2 * VL);
+                    a3.intoArray(out, o + c + 3 * VL);
+                }
+                for (; c < narrow; c += VL) {
+                    FloatVector a0 = FloatVector.fromArray(S, out, o + c);
+                    for (int k = g0; k < g1; k++) {
+                        a0 = FloatVector.fromArray(S, tb, offsets[sk + k] + c).fma(FloatVector.broadcast(S, scores[sk + k]), a0);
+                    }
+                    a0.intoArray(out, o + c);
+                }
+                for (; c < c1; c++) {
+                    float a = out[o + c];
+                    for (int k = g0; k < g1; k++) {
+                        a = Math.fma(tb[offsets[sk + k] + c], scores[sk + k], a);
+                    }
+                    out[o + c] = a;
+                }
+            }
+        }
+    }
+}

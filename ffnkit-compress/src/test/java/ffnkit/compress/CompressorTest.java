@@ -1,0 +1,177 @@
+package ffnkit.compress;
+
+import ffnkit.api.EmbeddingModel;
+import ffnkit.io.SavedModel;
+import ffnkit.model.DenseFeedForward;
+import ffnkit.model.Encoder;
+import ffnkit.model.EncoderLayer;
+import ffnkit.model.LinearFeedForward;
+import ffnkit.model.LowRankLinear;
+import ffnkit.model.QuantizedLinear;
+import ffnkit.model.SplitFeedForward;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** FFSplit on the real all-MiniLM-L6-v2: calibration on WordNet glosses, checks on held-out parity sentences. */
+class CompressorTest {
+
+    static final String MODEL = "all-minilm-l6-v2";
+    static Calibration calibration;
+    static List<int[]> calibIds;
+    static int[][] evalIds;
+
+    @TempDir
+    Path dir;
+
+    static Path repoFile(String relative) {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.exists(d.resolve(relative))) {
+                return d.resolve(relative);
+            }
+        }
+        throw new IllegalStateException(relative + " not found");
+    }
+
+    static List<String> lines(String file, int n) throws IOException {
+        return Files.readAllLines(repoFile(file), StandardCharsets.UTF_8).stream().filter(s -> !s.isBlank()).limit(n).toList();
+    }
+
+    @BeforeAll
+    static void calibrate() throws IOException {
+        try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+            calibIds = Arrays.asList(m.tokenize(lines("datasets/calibration/wordnet-glosses.txt", 96)));
+            evalIds = m.tokenize(lines("datasets/parity/sentences.txt", 40));
+            calibration = Calibrator.run(MODEL, m.encoder(), calibIds, new Calibrator.Options(0.1, true, 32), null);
+        }
+    }
+
+    static double meanCosine(float[][] a, float[][] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            double dot = 0;
+            double na = 0;
+            double nb = 0;
+            for (int j = 0; j < a[i].length; j++) {
+                dot += a[i][j] * b[i][j];
+                na += a[i][j] * a[i][j];
+                nb += b[i][j] * b[i][j];
+            }
+            s += dot / Math.sqrt(na * nb);
+        }
+        return s / a.length;
+    }
+
+    @Test
+    void uncompressedSplitReproducesTheOriginalEmbeddings() {
+        try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+            Encoder e = m.encoder();
+            float[][] want = e.embed(evalIds);
+            for (int l = 0; l < e.layers().size(); l++) {
+                EncoderLayer layer = e.layers().get(l);
+                DenseFeedForward dense = (DenseFeedForward) layer.feedForward();
+                int[] heavy = HeavyHitters.heavySet(calibration.layer(l).outputNormScores(), 0.25);
+                layer.setFeedForward(Compressor.split(dense, heavy));
+                assertEquals(dense.parameterCount(), layer.feedForward().parameterCount());
+            }
+            float[][] got = e.embed(evalIds);
+            for (int s = 0; s < want.length; s++) {
+                for (int j = 0; j < want[s].length; j++) {
+                    assertEquals(want[s][j], got[s][j], 2e-6, "sentence " + s + " component " + j);
+                }
+            }
+        }
+    }
+
+    @Test
+    void paperSettingCutsParametersAndWhitenedRefitBeatsPlainSvd() throws IOException {
+        Compressor.Options plain = Compressor.Options.defaults();
+        double[] fidelity = new double[4];
+        Compressor.Report report = null;
+        Encoder best = null;
+        float[][] original;
+        try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+            original = m.encoder().embed(evalIds);
+        }
+        Compressor.Options[] variants = {plain, plain.withWhiten(true), plain.withWhiten(true).withRefit(true),
+                plain.withWhiten(true).withRefit(true).withSequential(true)};
+        for (int v = 0; v < variants.length; v++) {
+            EmbeddingModel m = EmbeddingModel.load(MODEL);
+            report = Compressor.compress(m.encoder(), calibration, variants[v], calibIds, null);
+            fidelity[v] = meanCosine(original, m.encoder().embed(evalIds));
+            best = m.encoder();
+        }
+        // 25% heavy + light rank 10%: non-embedding parameters down by 40% or more (the paper: -43.1% on BERT-base)
+        double cut = 1 - (double) report.nonEmbeddingParamsAfter() / report.nonEmbeddingParamsBefore();
+        assertTrue(cut >= 0.40, "cut " + cut);
+        assertTrue(fidelity[1] > fidelity[0], Arrays.toString(fidelity));
+        assertTrue(fidelity[2] > fidelity[1], Arrays.toString(fidelity));
+        assertTrue(fidelity[3] > fidelity[1], Arrays.toString(fidelity));
+        for (Refit.LayerResult r : report.refit()) {
+            assertTrue(r.mseAfter() < r.mseBefore(), r.toString());
+        }
+        SplitFeedForward split = assertInstanceOf(SplitFeedForward.class, best.layers().get(0).feedForward());
+        assertInstanceOf(LowRankLinear.class, ((LinearFeedForward) split.light()).up());
+        assertEquals(report.ffnParamsAfter(), Compressor.ffnParameters(best));
+
+        // save -> load -> identical embeddings
+        Path f = dir.resolve("split.safetensors");
+        SavedModel.write(f, best, Map.of("method", "test"), null);
+        Encoder loaded = SavedModel.read(f).encoder();
+        float[][] a = best.embed(evalIds);
+        float[][] b = loaded.embed(evalIds);
+        for (int s = 0; s < a.length; s++) {
+            assertTrue(Arrays.equals(a[s], b[s]), "sentence " + s);
+        }
+
+        // the fair baseline: vanilla low rank at the same FFN parameter budget
+        Compressor.Options vanilla = Compressor.matchBudget(plain, 6, 384, 1536, report.ffnParamsAfter(), report.ffnBytesAfter());
+        assertEquals(0, vanilla.heavyFraction());
+        long perRank = 6L * 2 * (384 + 1536);
+        try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+            Compressor.Report r = Compressor.compress(m.encoder(), calibration, vanilla, calibIds, null);
+            assertTrue(Math.abs(r.ffnParamsAfter() - report.ffnParamsAfter()) <= perRank / 2 + 1,
+                    r.ffnParamsAfter() + " vs " + report.ffnParamsAfter());
+        }
+    }
+
+    @Test
+    void quantisedSplitSavesLoadsAndStaysClose() throws IOException {
+        float[][] original;
+        try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+            original = m.encoder().embed(evalIds);
+        }
+        Compressor.Options o = Compressor.Options.defaults().withLight(Compressor.Light.AWQ).withBits(4).withHeavyBits(8);
+        try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+            Compressor.Report r = Compressor.compress(m.encoder(), calibration, o, calibIds, null);
+            SplitFeedForward split = assertInstanceOf(SplitFeedForward.class, m.encoder().layers().get(2).feedForward());
+            QuantizedLinear down = assertInstanceOf(QuantizedLinear.class, ((LinearFeedForward) split.light()).down());
+            assertEquals(4, down.bits());
+            assertTrue(down.inputScales() != null);
+            assertTrue(r.ffnBytesAfter() < r.ffnBytesBefore() / 5, r.toString());
+            double cos = meanCosine(original, m.encoder().embed(evalIds));
+            assertTrue(cos > 0.98, "cosine " + cos);
+            Path f = dir.resolve("q.safetensors");
+            SavedModel.write(f, m.encoder(), Map.of(), null);
+            float[][] a = m.encoder().embed(evalIds);
+            float[][] b = SavedModel.read(f).encoder().embed(evalIds);
+            for (int s = 0; s < a.length; s++) {
+                assertTrue(Arrays.equals(a[s], b[s]), "sentence " + s);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Compressor.Options.defaults().withLight(Compressor.Light.RTN).withRefit(true));
+    }
+}

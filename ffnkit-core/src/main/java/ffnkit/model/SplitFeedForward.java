@@ -1,0 +1,71 @@
+package ffnkit.model;
+
+/**
+ * FFSplit (seed paper 000): FFN(x) = FFN_H(x) + FFN_L(x), the heavy-hitter neurons in one slot and
+ * the rest (compressed harder) in the other. Each part holds its neurons contiguously (the split
+ * permutes them once, when it is built), so no gather happens at run time. The output bias b2
+ * belongs to exactly one part; whoever builds the split sees to that (the constructor cannot).
+ */
+public final class SplitFeedForward implements FeedForward {
+
+    private final FeedForward heavy;
+    private final FeedForward light;
+    private final Scratch lightOut = new Scratch();
+
+    public SplitFeedForward(FeedForward heavy, FeedForward light) {
+        if (heavy.inputDim() != light.inputDim() || heavy.outputDim() != light.outputDim()) {
+            throw new IllegalArgumentException("split FFN parts disagree: heavy maps " + heavy.inputDim() + " -> "
+                    + heavy.outputDim() + ", light maps " + light.inputDim() + " -> " + light.outputDim());
+        }
+        this.heavy = heavy;
+        this.light = light;
+    }
+
+    @Override
+    public void forward(float[] x, int rows, float[] out) {
+        float[] l = lightOut.get(rows * outputDim());
+        light.forward(x, rows, l);
+        if (heavy instanceof LinearFeedForward h) {
+            h.forward(x, rows, l, out); // the sum rides in the down-projection's residual epilogue
+        } else {
+            heavy.forward(x, rows, out);
+            int n = rows * outputDim();
+            for (int i = 0; i < n; i++) {
+                out[i] += l[i];
+            }
+        }
+    }
+
+    public FeedForward heavy() {
+        return heavy;
+    }
+
+    public FeedForward light() {
+        return light;
+    }
+
+    @Override
+    public int inputDim() {
+        return heavy.inputDim();
+    }
+
+    @Override
+    public int outputDim() {
+        return heavy.outputDim();
+    }
+
+    @Override
+    public long parameterCount() {
+        return heavy.parameterCount() + light.parameterCount();
+    }
+
+    @Override
+    public long byteSize() {
+        return heavy.byteSize() + light.byteSize();
+    }
+
+    @Override
+    public long flopsPerToken() {
+        return heavy.flopsPerToken() + light.flopsPerToken();
+    }
+}

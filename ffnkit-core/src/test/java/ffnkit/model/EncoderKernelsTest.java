@@ -1,0 +1,122 @@
+package ffnkit.model;
+
+import ffnkit.kernels.Activation;
+import ffnkit.kernels.GemmReference;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The encoder built on the fast kernels against the same computation on the reference kernels
+ * (double-accumulating GEMM, triple-loop attention, double LayerNorm): guards the wiring of the
+ * strided/fused kernels into the layer, not just each kernel alone.
+ */
+class EncoderKernelsTest {
+
+    @Test
+    void fastEncoderMatchesReferenceKernels() {
+        int d = 64, heads = 4, m = 256, vocab = 50, positions = 40;
+        Random rnd = new Random(21);
+        BertConfig config = new BertConfig(vocab, d, 2, heads, m, positions, 2, 1e-12f, Pooling.MEAN, true, positions);
+        List<BertWeights.Layer> layers = new ArrayList<>();
+        for (int l = 0; l < 2; l++) {
+            layers.add(new BertWeights.Layer(w(rnd, d * d, d), w(rnd, d, 1), w(rnd, d * d, d), w(rnd, d, 1),
+                    w(rnd, d * d, d), w(rnd, d, 1), w(rnd, d * d, d), w(rnd, d, 1), norm(rnd, d),
+                    w(rnd, d * m, d), w(rnd, m, 1), w(rnd, m * d, m), w(rnd, d, 1), norm(rnd, d)));
+        }
+        BertWeights weights = new BertWeights(config, w(rnd, vocab * d, 1), w(rnd, positions * d, 1),
+                w(rnd, 2 * d, 1), norm(rnd, d), layers);
+        int[][] ids = {{1, 2, 3}, {4}, new int[33], new int[17]};
+        for (int s = 2; s < 4; s++) {
+            for (int t = 0; t < ids[s].length; t++) {
+                ids[s][t] = rnd.nextInt(vocab);
+            }
+        }
+        float[] fast = Encoder.of(weights).hiddenStates(ids);
+        float[] slow = reference(weights, ids);
+        for (int i = 0; i < fast.length; i++) {
+            assertEquals(slow[i], fast[i], 1e-4, "hidden state " + i);
+        }
+    }
+
+    private static float[] reference(BertWeights w, int[][] ids) {
+        BertConfig c = w.config();
+        int d = c.hidden(), m = c.intermediate();
+        int tokens = 0;
+        int[] start = new int[ids.length], len = new int[ids.length];
+        for (int s = 0; s < ids.length; s++) {
+            start[s] = tokens;
+            len[s] = ids[s].length;
+            tokens += len[s];
+        }
+        float[] x = new float[tokens * d];
+        for (int s = 0; s < ids.length; s++) {
+            for (int t = 0; t < len[s]; t++) {
+                for (int i = 0; i < d; i++) {
+                    x[(start[s] + t) * d + i] = (w.wordEmbeddings()[ids[s][t] * d + i] + w.tokenTypeEmbeddings()[i])
+                            + w.positionEmbeddings()[t * d + i];
+                }
+            }
+        }
+        x = ln(x, null, tokens, w.embeddingNorm());
+        for (BertWeights.Layer l : w.layers()) {
+            float[] q = new float[tokens * d], k = new float[tokens * d], v = new float[tokens * d];
+            GemmReference.matmul(x, tokens, d, l.queryWeight(), d, l.queryBias(), Activation.NONE, null, q);
+            GemmReference.matmul(x, tokens, d, l.keyWeight(), d, l.keyBias(), Activation.NONE, null, k);
+            GemmReference.matmul(x, tokens, d, l.valueWeight(), d, l.valueBias(), Activation.NONE, null, v);
+            float[] qkv = new float[tokens * 3 * d];
+            for (int t = 0; t < tokens; t++) {
+                System.arraycopy(q, t * d, qkv, t * 3 * d, d);
+                System.arraycopy(k, t * d, qkv, t * 3 * d + d, d);
+                System.arraycopy(v, t * d, qkv, t * 3 * d + 2 * d, d);
+            }
+            double[] ctxD = AttentionTest.reference(qkv, start, len, c.heads(), d);
+            float[] ctx = new float[ctxD.length];
+            for (int i = 0; i < ctx.length; i++) {
+                ctx[i] = (float) ctxD[i];
+            }
+            float[] attn = new float[tokens * d];
+            GemmReference.matmul(ctx, tokens, d, l.attentionOutputWeight(), d, l.attentionOutputBias(),
+                    Activation.NONE, x, attn);
+            attn = ln(attn, null, tokens, l.attentionNorm());
+            float[] hidden = new float[tokens * m];
+            GemmReference.matmul(attn, tokens, d, l.upWeight(), m, l.upBias(), Activation.GELU, null, hidden);
+            float[] ffn = new float[tokens * d];
+            GemmReference.matmul(hidden, tokens, m, l.downWeight(), d, l.downBias(), Activation.NONE, null, ffn);
+            x = ln(ffn, attn, tokens, l.outputNorm());
+        }
+        return x;
+    }
+
+    private static float[] ln(float[] x, float[] res, int rows, LayerNorm n) {
+        double[] r = LayerNormTest.reference(x, res, rows, n.gamma(), n.beta(), n.eps());
+        float[] out = new float[r.length];
+        for (int i = 0; i < r.length; i++) {
+            out[i] = (float) r[i];
+        }
+        return out;
+    }
+
+    private static float[] w(Random rnd, int n, int fanIn) {
+        float s = (float) Math.sqrt(3.0 / fanIn);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (rnd.nextFloat() * 2 - 1) * s;
+        }
+        return x;
+    }
+
+    private static LayerNorm norm(Random rnd, int d) {
+        float[] g = new float[d];
+        float[] b = new float[d];
+        for (int i = 0; i < d; i++) {
+            g[i] = 0.8f + 0.4f * rnd.nextFloat();
+            b[i] = 0.2f * (rnd.nextFloat() - 0.5f);
+        }
+        return new LayerNorm(g, b, 1e-12f);
+    }
+}
