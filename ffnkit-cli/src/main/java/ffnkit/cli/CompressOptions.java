@@ -25,6 +25,9 @@ final class CompressOptions {
     @Option(names = "--refit", description = "Low rank: least-squares refit of the light part's last factor and b2 on calibration text.")
     boolean refit;
 
+    @Option(names = "--sequential-refit", description = "With --refit: fit layer by layer on the compressed model's own inputs, correcting earlier layers' errors.")
+    boolean sequential;
+
     @Option(names = "--bits", defaultValue = "3", paramLabel = "B", description = "rtn/awq: bits per light weight, 2 to 8 (default: ${DEFAULT-VALUE}).")
     int bits;
 
@@ -57,7 +60,7 @@ final class CompressOptions {
             throw new UserError("--group must be at least 1, got " + group);
         }
         return Compressor.Options.defaults().withHeavy(heavy).withLight(method).withRank(rank).withWhiten(whiten)
-                .withRefit(refit).withBits(bits).withHeavyBits(heavyBits).withGroupSize(group).withImportance(imp);
+                .withRefit(refit || sequential).withSequential(sequential).withBits(bits).withHeavyBits(heavyBits).withGroupSize(group).withImportance(imp);
     }
 
     boolean needsActivationGram() {
