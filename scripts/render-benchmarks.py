@@ -23,9 +23,10 @@ jmh = raw / "jmh-gemm.txt"
 if jmh.exists():
     print("\n### GEMM vs measured FMA peak (JMH)\n")
     print("```")
-    lines = jmh.read_text().splitlines()
-    keep = [l for l in lines if re.search(r"(Benchmark|FmaPeak|GemmBench|peak|GFLOP)", l)]
-    print("\n".join(keep[-60:]))
+    text = jmh.read_text()
+    start = text.find("ffnkit kernel summary")
+    summary = text[start:] if start >= 0 else text
+    print(summary.strip())
     print("```")
 
 def fff(name, title):
