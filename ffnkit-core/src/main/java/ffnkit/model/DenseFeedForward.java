@@ -8,6 +8,8 @@ public final class DenseFeedForward implements FeedForward {
     private final DenseLinear up;
     private final Activation activation;
     private final DenseLinear down;
+    /** The same layers seen as a general FFN: one forward path, with its reused hidden buffer. */
+    private final LinearFeedForward computation;
 
     public DenseFeedForward(DenseLinear up, Activation activation, DenseLinear down) {
         if (up.outputDim() != down.inputDim()) {
@@ -17,13 +19,12 @@ public final class DenseFeedForward implements FeedForward {
         this.up = up;
         this.activation = activation;
         this.down = down;
+        this.computation = new LinearFeedForward(up, activation, down);
     }
 
     @Override
     public void forward(float[] x, int rows, float[] out) {
-        float[] hidden = new float[rows * up.outputDim()];
-        up.forward(x, rows, activation, null, hidden);
-        down.forward(hidden, rows, out);
+        computation.forward(x, rows, out);
     }
 
     public DenseLinear up() {
@@ -55,11 +56,11 @@ public final class DenseFeedForward implements FeedForward {
 
     @Override
     public long parameterCount() {
-        return up.parameterCount() + down.parameterCount();
+        return computation.parameterCount();
     }
 
     @Override
     public long flopsPerToken() {
-        return 2L * up.inputDim() * up.outputDim() + 2L * down.inputDim() * down.outputDim();
+        return computation.flopsPerToken();
     }
 }
