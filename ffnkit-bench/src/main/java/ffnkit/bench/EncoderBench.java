@@ -3,8 +3,8 @@ package ffnkit.bench;
 import ffnkit.kernels.Parallel;
 import ffnkit.model.BertConfig;
 import ffnkit.model.BertWeights;
+import ffnkit.model.RandomWeights;
 import ffnkit.model.Encoder;
-import ffnkit.model.LayerNorm;
 import ffnkit.model.Pooling;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
@@ -12,8 +12,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -62,34 +60,6 @@ public class EncoderBench {
     static BertWeights miniLm(Random rnd) {
         int d = 384, m = 1536, vocab = 30522, positions = 512;
         BertConfig config = new BertConfig(vocab, d, 6, 12, m, positions, 2, 1e-12f, Pooling.MEAN, true, 256);
-        List<BertWeights.Layer> layers = new ArrayList<>();
-        for (int l = 0; l < 6; l++) {
-            layers.add(new BertWeights.Layer(
-                    w(rnd, d * d, d), w(rnd, d, 1), w(rnd, d * d, d), w(rnd, d, 1), w(rnd, d * d, d), w(rnd, d, 1),
-                    w(rnd, d * d, d), w(rnd, d, 1), norm(rnd, d),
-                    w(rnd, d * m, d), w(rnd, m, 1), w(rnd, m * d, m), w(rnd, d, 1), norm(rnd, d)));
-        }
-        return new BertWeights(config, w(rnd, vocab * d, 1), w(rnd, positions * d, 1), w(rnd, 2 * d, 1),
-                norm(rnd, d), layers);
-    }
-
-    /** Uniform values scaled like a trained layer's (variance ~ 1/fanIn) so activations stay O(1). */
-    private static float[] w(Random rnd, int n, int fanIn) {
-        float s = (float) Math.sqrt(3.0 / fanIn);
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (rnd.nextFloat() * 2 - 1) * s;
-        }
-        return x;
-    }
-
-    private static LayerNorm norm(Random rnd, int d) {
-        float[] g = new float[d];
-        float[] b = new float[d];
-        for (int i = 0; i < d; i++) {
-            g[i] = 0.8f + 0.4f * rnd.nextFloat();
-            b[i] = 0.2f * (rnd.nextFloat() - 0.5f);
-        }
-        return new LayerNorm(g, b, 1e-12f);
+        return RandomWeights.fanInScaled(config, rnd);
     }
 }

@@ -51,4 +51,41 @@ public final class RandomWeights {
         }
         return v;
     }
+
+    /**
+     * Weights scaled like a trained model's (uniform, variance ~ 1/fan-in, LayerNorm gains near 1), so
+     * activations stay O(1) through every layer: what kernel tests and benchmarks of whole encoders need.
+     */
+    public static BertWeights fanInScaled(BertConfig c, Random rnd) {
+        int d = c.hidden();
+        int m = c.intermediate();
+        List<BertWeights.Layer> layers = new ArrayList<>();
+        for (int l = 0; l < c.layers(); l++) {
+            layers.add(new BertWeights.Layer(
+                    uniform(rnd, d * d, d), uniform(rnd, d, 1), uniform(rnd, d * d, d), uniform(rnd, d, 1),
+                    uniform(rnd, d * d, d), uniform(rnd, d, 1), uniform(rnd, d * d, d), uniform(rnd, d, 1), gains(rnd, d),
+                    uniform(rnd, d * m, d), uniform(rnd, m, 1), uniform(rnd, m * d, m), uniform(rnd, d, 1), gains(rnd, d)));
+        }
+        return new BertWeights(c, uniform(rnd, c.vocabSize() * d, 1), uniform(rnd, c.maxPositions() * d, 1),
+                uniform(rnd, c.typeVocabSize() * d, 1), gains(rnd, d), layers);
+    }
+
+    private static float[] uniform(Random rnd, int n, int fanIn) {
+        float s = (float) Math.sqrt(3.0 / fanIn);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (rnd.nextFloat() * 2 - 1) * s;
+        }
+        return x;
+    }
+
+    private static LayerNorm gains(Random rnd, int d) {
+        float[] g = new float[d];
+        float[] b = new float[d];
+        for (int i = 0; i < d; i++) {
+            g[i] = 0.8f + 0.4f * rnd.nextFloat();
+            b[i] = 0.2f * (rnd.nextFloat() - 0.5f);
+        }
+        return new LayerNorm(g, b, 1e-12f);
+    }
 }

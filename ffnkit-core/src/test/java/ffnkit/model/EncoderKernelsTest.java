@@ -4,8 +4,6 @@ import ffnkit.kernels.Activation;
 import ffnkit.kernels.GemmReference;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,14 +20,7 @@ class EncoderKernelsTest {
         int d = 64, heads = 4, m = 256, vocab = 50, positions = 40;
         Random rnd = new Random(21);
         BertConfig config = new BertConfig(vocab, d, 2, heads, m, positions, 2, 1e-12f, Pooling.MEAN, true, positions);
-        List<BertWeights.Layer> layers = new ArrayList<>();
-        for (int l = 0; l < 2; l++) {
-            layers.add(new BertWeights.Layer(w(rnd, d * d, d), w(rnd, d, 1), w(rnd, d * d, d), w(rnd, d, 1),
-                    w(rnd, d * d, d), w(rnd, d, 1), w(rnd, d * d, d), w(rnd, d, 1), norm(rnd, d),
-                    w(rnd, d * m, d), w(rnd, m, 1), w(rnd, m * d, m), w(rnd, d, 1), norm(rnd, d)));
-        }
-        BertWeights weights = new BertWeights(config, w(rnd, vocab * d, 1), w(rnd, positions * d, 1),
-                w(rnd, 2 * d, 1), norm(rnd, d), layers);
+        BertWeights weights = RandomWeights.fanInScaled(config, rnd);
         int[][] ids = {{1, 2, 3}, {4}, new int[33], new int[17]};
         for (int s = 2; s < 4; s++) {
             for (int t = 0; t < ids[s].length; t++) {
@@ -99,24 +90,5 @@ class EncoderKernelsTest {
             out[i] = (float) r[i];
         }
         return out;
-    }
-
-    private static float[] w(Random rnd, int n, int fanIn) {
-        float s = (float) Math.sqrt(3.0 / fanIn);
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (rnd.nextFloat() * 2 - 1) * s;
-        }
-        return x;
-    }
-
-    private static LayerNorm norm(Random rnd, int d) {
-        float[] g = new float[d];
-        float[] b = new float[d];
-        for (int i = 0; i < d; i++) {
-            g[i] = 0.8f + 0.4f * rnd.nextFloat();
-            b[i] = 0.2f * (rnd.nextFloat() - 0.5f);
-        }
-        return new LayerNorm(g, b, 1e-12f);
     }
 }
