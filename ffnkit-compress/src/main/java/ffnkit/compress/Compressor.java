@@ -8,6 +8,7 @@ import ffnkit.model.EncoderLayer;
 import ffnkit.model.FeedForward;
 import ffnkit.model.Linear;
 import ffnkit.model.LinearFeedForward;
+import ffnkit.model.Neurons;
 import ffnkit.model.QuantizedLinear;
 import ffnkit.model.SplitFeedForward;
 
@@ -196,12 +197,12 @@ public final class Compressor {
         int h = heavy.length;
         // neurons permuted so each part's are contiguous: columns of U and b1, rows of V
         FeedForward heavyPart = new LinearFeedForward(
-                heavyLinear(columns(u, d, m, heavy), d, h, pick(b1, heavy), o), act,
-                heavyLinear(rows(v, d, heavy), h, d, null, o));
+                heavyLinear(Neurons.columns(u, d, m, heavy), d, h, Neurons.pick(b1, heavy), o), act,
+                heavyLinear(Neurons.rows(v, d, heavy), h, d, null, o));
         // b2 belongs to the light part: its refit (and the whitened bias correction) re-estimates it
         FeedForward lightPart = new LinearFeedForward(
-                light(columns(u, d, m, rest), d, rest.length, pick(b1, rest), Gram.input(stats), o), act,
-                light(rows(v, d, rest), rest.length, d, b2,
+                light(Neurons.columns(u, d, m, rest), d, rest.length, Neurons.pick(b1, rest), Gram.input(stats), o), act,
+                light(Neurons.rows(v, d, rest), rest.length, d, b2,
                         o.whiten() || o.light() == Light.AWQ ? Gram.activations(stats, rest) : null, o));
         return new SplitFeedForward(heavyPart, lightPart);
     }
@@ -217,10 +218,10 @@ public final class Compressor {
         float[] u = f.up().weight().toRowMajor();
         float[] v = f.down().weight().toRowMajor();
         return new SplitFeedForward(
-                new LinearFeedForward(new DenseLinear(columns(u, d, m, heavy), d, heavy.length, pick(f.up().bias(), heavy)),
-                        f.activation(), new DenseLinear(rows(v, d, heavy), heavy.length, d, null)),
-                new LinearFeedForward(new DenseLinear(columns(u, d, m, rest), d, rest.length, pick(f.up().bias(), rest)),
-                        f.activation(), new DenseLinear(rows(v, d, rest), rest.length, d, f.down().bias())));
+                new LinearFeedForward(new DenseLinear(Neurons.columns(u, d, m, heavy), d, heavy.length, Neurons.pick(f.up().bias(), heavy)),
+                        f.activation(), new DenseLinear(Neurons.rows(v, d, heavy), heavy.length, d, null)),
+                new LinearFeedForward(new DenseLinear(Neurons.columns(u, d, m, rest), d, rest.length, Neurons.pick(f.up().bias(), rest)),
+                        f.activation(), new DenseLinear(Neurons.rows(v, d, rest), rest.length, d, f.down().bias())));
     }
 
     private static Linear heavyLinear(float[] w, int in, int out, float[] bias, Options o) {
@@ -295,32 +296,6 @@ public final class Compressor {
         }
     }
 
-    static float[] columns(float[] w, int rows, int n, int[] cols) {
-        float[] out = new float[rows * cols.length];
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < cols.length; j++) {
-                out[r * cols.length + j] = w[r * n + cols[j]];
-            }
-        }
-        return out;
-    }
 
-    static float[] rows(float[] w, int n, int[] idx) {
-        float[] out = new float[idx.length * n];
-        for (int i = 0; i < idx.length; i++) {
-            System.arraycopy(w, idx[i] * n, out, i * n, n);
-        }
-        return out;
-    }
 
-    static float[] pick(float[] v, int[] idx) {
-        if (v == null) {
-            return null;
-        }
-        float[] out = new float[idx.length];
-        for (int i = 0; i < idx.length; i++) {
-            out[i] = v[idx[i]];
-        }
-        return out;
-    }
 }

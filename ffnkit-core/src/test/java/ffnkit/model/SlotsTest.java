@@ -32,33 +32,8 @@ class SlotsTest {
         }
     }
 
-    /** Columns {@code cols} of a row-major [rows x n] matrix. */
-    static float[] columns(float[] w, int rows, int n, int[] cols) {
-        float[] out = new float[rows * cols.length];
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < cols.length; j++) {
-                out[r * cols.length + j] = w[r * n + cols[j]];
-            }
-        }
-        return out;
-    }
 
-    /** Rows {@code rows} of a row-major [.. x n] matrix. */
-    static float[] rows(float[] w, int n, int[] rows) {
-        float[] out = new float[rows.length * n];
-        for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(w, rows[i] * n, out, i * n, n);
-        }
-        return out;
-    }
 
-    static float[] pick(float[] v, int[] idx) {
-        float[] out = new float[idx.length];
-        for (int i = 0; i < idx.length; i++) {
-            out[i] = v[idx[i]];
-        }
-        return out;
-    }
 
     @Test
     void linearFeedForwardOfDenseLayersIsTheDenseFfnBitForBit() {
@@ -96,10 +71,10 @@ class SlotsTest {
                 light[l++] = j;
             }
         }
-        FeedForward heavyPart = new LinearFeedForward(new DenseLinear(columns(u, d, m, heavy), d, heavy.length, pick(b1, heavy)),
-                Activation.GELU, new DenseLinear(rows(v, d, heavy), heavy.length, d, b2));
-        FeedForward lightPart = new DenseFeedForward(new DenseLinear(columns(u, d, m, light), d, light.length, pick(b1, light)),
-                Activation.GELU, new DenseLinear(rows(v, d, light), light.length, d, null));
+        FeedForward heavyPart = new LinearFeedForward(new DenseLinear(Neurons.columns(u, d, m, heavy), d, heavy.length, Neurons.pick(b1, heavy)),
+                Activation.GELU, new DenseLinear(Neurons.rows(v, d, heavy), heavy.length, d, b2));
+        FeedForward lightPart = new DenseFeedForward(new DenseLinear(Neurons.columns(u, d, m, light), d, light.length, Neurons.pick(b1, light)),
+                Activation.GELU, new DenseLinear(Neurons.rows(v, d, light), light.length, d, null));
         SplitFeedForward split = new SplitFeedForward(heavyPart, lightPart);
         SplitFeedForward flipped = new SplitFeedForward(lightPart, heavyPart); // the non-fused sum path
         assertEquals(dense.parameterCount(), split.parameterCount());
