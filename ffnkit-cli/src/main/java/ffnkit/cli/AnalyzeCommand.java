@@ -78,11 +78,7 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Importance imp = switch (importance) {
-            case "output-norm" -> Importance.OUTPUT_NORM;
-            case "activation-norm" -> Importance.ACTIVATION_NORM;
-            default -> throw new UserError("--importance must be output-norm or activation-norm, got " + importance);
-        };
+        Importance imp = Importance.parse(importance);
         if (fraction <= 0 || fraction >= 1) {
             throw new UserError("--ablation-fraction must be between 0 and 1, got " + fraction);
         }

@@ -66,11 +66,7 @@ final class BenchFfnCommand implements Callable<Integer> {
             System.out.println(json ? FffLayerBench.toJson(results, d, width, t) : FffLayerBench.toTable(results));
         } else {
             int[] ht = pair(lookup, "--lookup");
-            LookupShape.ProjectionKind kind = switch (projection) {
-                case "bh4" -> LookupShape.ProjectionKind.BH4;
-                case "dense" -> LookupShape.ProjectionKind.DENSE;
-                default -> throw new UserError("--projection must be bh4 or dense, got " + projection);
-            };
+            LookupShape.ProjectionKind kind = LookupShape.ProjectionKind.parse(projection);
             LookupLayerBench.Config base = LookupLayerBench.Config.of(d, width, ht[0], ht[1], counts, t);
             LookupLayerBench.Config c = new LookupLayerBench.Config(d, width, ht[0], ht[1], kind, base.blockSize(), counts,
                     t, repetitions, base.warmup(), base.seed(), false);

@@ -48,11 +48,7 @@ final class CompressOptions {
         } catch (IllegalArgumentException e) {
             throw new UserError("--light must be lowrank, rtn or awq, got " + light);
         }
-        Importance imp = switch (importance) {
-            case "output-norm" -> Importance.OUTPUT_NORM;
-            case "activation-norm" -> Importance.ACTIVATION_NORM;
-            default -> throw new UserError("--importance must be output-norm or activation-norm, got " + importance);
-        };
+        Importance imp = Importance.parse(importance);
         if (rank <= 0) {
             throw new UserError("--rank must be positive, got " + rank);
         }

@@ -128,11 +128,7 @@ final class ConvertCommand implements Callable<Integer> {
                     converted.add(rep.fff());
                     rows.add(new LayerRow(l, rep.trainRows(), rep.heldOutRows(), rep.finalHeldOutError(), rep.meanBaselineError()));
                 } else {
-                    LookupShape.ProjectionKind kind = switch (projection) {
-                        case "bh4" -> LookupShape.ProjectionKind.BH4;
-                        case "dense" -> LookupShape.ProjectionKind.DENSE;
-                        default -> throw new UserError("--projection must be bh4 or dense, got " + projection);
-                    };
+                    LookupShape.ProjectionKind kind = LookupShape.ProjectionKind.parse(projection);
                     LookupConvertOptions o = LookupConvertOptions.defaults(tables, bits).withProjection(kind);
                     if (epochs != null) {
                         o = o.withTraining(epochs, o.batchSize(), o.learningRate());

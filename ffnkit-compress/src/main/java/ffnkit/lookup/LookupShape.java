@@ -13,7 +13,18 @@ package ffnkit.lookup;
  */
 public record LookupShape(int inputDim, int outputDim, int tables, int bits, ProjectionKind projection, int blockSize) {
 
-    public enum ProjectionKind { BH4, DENSE }
+    public enum ProjectionKind {
+        BH4, DENSE;
+
+        /** The command-line spelling: "bh4" or "dense". */
+        public static ProjectionKind parse(String s) {
+            return switch (s) {
+                case "bh4" -> BH4;
+                case "dense" -> DENSE;
+                default -> throw new IllegalArgumentException("--projection must be bh4 or dense, got " + s);
+            };
+        }
+    }
 
     public LookupShape {
         if (inputDim < 1 || outputDim < 1 || tables < 1) {
