@@ -209,41 +209,34 @@ public final class Gemm {
             if (bias == null && act == Activation.NONE && residual == null) {
                 return;
             }
-            int end = Math.min(col + NR, n);
+            int width = Math.min(NR, n - col);
             for (int i = row; i < row + rows; i++) {
-                int base = cOff + i * ldc;
-                for (int jc = col; jc < end; jc += L) {
-                    int off = base + jc;
-                    if (jc + L <= n) {
-                        FloatVector v = FloatVector.fromArray(S, c, off);
-                        if (bias != null) {
-                            v = v.add(FloatVector.fromArray(S, bias, jc));
-                        }
-                        if (act == Activation.GELU) {
-                            v = VectorMath.gelu(v);
-                        }
-                        if (residual != null) {
-                            v = v.add(FloatVector.fromArray(S, residual, off));
-                        }
-                        v.intoArray(c, off);
-                    } else {
-                        VectorMask<Float> mask = S.indexInRange(jc, n);
-                        FloatVector v = FloatVector.fromArray(S, c, off, mask);
-                        if (bias != null) {
-                            v = v.add(FloatVector.fromArray(S, bias, jc, mask));
-                        }
-                        if (act == Activation.GELU) {
-                            v = VectorMath.gelu(v);
-                        }
-                        if (residual != null) {
-                            v = v.add(FloatVector.fromArray(S, residual, off, mask));
-                        }
-                        v.intoArray(c, off, mask);
+                int off = cOff + i * ldc + col;
+                if (act == Activation.GELU) {
+                    VectorMath.gelu(c, off, width, bias, col);
+                    if (residual != null) {
+                        add(c, off, width, null, 0, residual);
                     }
+                } else {
+                    add(c, off, width, bias, col, residual);
                 }
             }
         }
+    }
 
+    /** c[off, off+len) += bias[biasOff..] + residual[off..]; either may be null. */
+    private static void add(float[] c, int off, int len, float[] bias, int biasOff, float[] residual) {
+        for (int j = 0; j < len; j += L) {
+            VectorMask<Float> m = S.indexInRange(j, len);
+            FloatVector v = FloatVector.fromArray(S, c, off + j, m);
+            if (bias != null) {
+                v = v.add(FloatVector.fromArray(S, bias, biasOff + j, m));
+            }
+            if (residual != null) {
+                v = v.add(FloatVector.fromArray(S, residual, off + j, m));
+            }
+            v.intoArray(c, off + j, m);
+        }
     }
 
     /** MR x NR tile for 3..6 valid rows (padded rows of the A pack are zero, their results are dropped). */

@@ -141,18 +141,7 @@ public final class Attention {
         for (; j < n; j++) {
             max = Math.max(max, p[off + j]);
         }
-        FloatVector vs = FloatVector.broadcast(S, scale);
-        FloatVector shift = FloatVector.broadcast(S, -max * scale);
-        FloatVector sum = FloatVector.zero(S);
-        for (j = 0; j < np; j += L) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, p, off + j).fma(vs, shift));
-            if (j + L > n) {
-                e = e.blend(0f, S.indexInRange(j, n).not());
-            }
-            e.intoArray(p, off + j);
-            sum = sum.add(e);
-        }
-        return 1f / sum.reduceLanes(VectorOperators.ADD);
+        return 1f / VectorMath.expScaled(p, off, np, n, scale, -max * scale);
     }
 
     /** ctx rows = (Σ_j p[r][j]·v_j)·inv_r for the block's valid rows. */

@@ -1,15 +1,11 @@
 package ffnkit.kernels;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VectorMathTest {
-
-    private static final VectorSpecies<Float> S = Simd.FLOAT;
 
     /**
      * erf in double to ~1e-15 for |x| < 7: (2/√π)·e^(-x²)·Σ 2ⁿx^(2n+1)/(2n+1)!!, a series of positive
@@ -25,18 +21,23 @@ class VectorMathTest {
         return 2 / Math.sqrt(Math.PI) * Math.exp(-x * x) * sum;
     }
 
-    private static float[] lanes(java.util.function.UnaryOperator<FloatVector> f, float[] x) {
-        float[] y = new float[x.length];
-        int i = 0;
-        for (; i < S.loopBound(x.length); i += S.length()) {
-            f.apply(FloatVector.fromArray(S, x, i)).intoArray(y, i);
-        }
-        for (; i < x.length; i++) {
-            float[] one = new float[S.length()];
-            one[0] = x[i];
-            y[i] = f.apply(FloatVector.fromArray(S, one, 0)).lane(0);
-        }
+    /** Applies an in-place array function to a copy of x (odd lengths exercise the masked tail). */
+    private static float[] apply(java.util.function.Consumer<float[]> f, float[] x) {
+        float[] y = x.clone();
+        f.accept(y);
         return y;
+    }
+
+    private static float[] erf(float[] x) {
+        return apply(y -> VectorMath.erf(y, 0, y.length), x);
+    }
+
+    private static float[] gelu(float[] x) {
+        return apply(y -> VectorMath.gelu(y, 0, y.length, null, 0), x);
+    }
+
+    private static float[] exp(float[] x) {
+        return apply(y -> VectorMath.exp(y, 0, y.length), x);
     }
 
     private static float[] grid(float from, float to, float step) {
@@ -51,7 +52,7 @@ class VectorMathTest {
     @Test
     void erfMatchesDoubleErfToHalfAMillionth() {
         float[] x = grid(-7f, 7f, 1e-4f);
-        float[] y = lanes(VectorMath::erf, x);
+        float[] y = erf(x);
         double worst = 0;
         for (int i = 0; i < x.length; i++) {
             worst = Math.max(worst, Math.abs(y[i] - erfExact(x[i])));
@@ -73,7 +74,7 @@ class VectorMathTest {
     @Test
     void geluMatchesScalarGelu() {
         float[] x = grid(-12f, 12f, 1e-3f);
-        float[] y = lanes(VectorMath::gelu, x);
+        float[] y = gelu(x);
         for (int i = 0; i < x.length; i++) {
             double exact = 0.5 * x[i] * (1 + erfExact(x[i] / Math.sqrt(2)));
             // erf error times |x|/2, plus one rounding of the result
@@ -81,7 +82,7 @@ class VectorMathTest {
             assertEquals(exact, y[i], tol, "gelu(" + x[i] + ")");
             assertEquals(MathFunctions.gelu(x[i]), y[i], tol + 2e-7 * (1 + Math.abs(x[i])), "vs scalar at " + x[i]);
         }
-        float[] special = lanes(VectorMath::gelu, new float[] {0f, Float.MAX_VALUE, -Float.MAX_VALUE, -1e30f});
+        float[] special = gelu(new float[] {0f, Float.MAX_VALUE, -Float.MAX_VALUE, -1e30f});
         assertEquals(0f, special[0]);
         assertEquals(Float.MAX_VALUE, special[1]);
         assertEquals(0f, special[2], 0f);
@@ -91,18 +92,56 @@ class VectorMathTest {
     @Test
     void expIsWithinFewUlps() {
         float[] x = grid(-87f, 88f, 3e-3f);
-        float[] y = lanes(VectorMath::exp, x);
+        float[] y = exp(x);
         double worst = 0;
         for (int i = 0; i < x.length; i++) {
             double e = Math.exp(x[i]);
             worst = Math.max(worst, Math.abs(y[i] - e) / e);
         }
         assertTrue(worst < 4e-7, "max relative exp error = " + worst);
-        float[] edge = lanes(VectorMath::exp, new float[] {0f, -100f, Float.NEGATIVE_INFINITY, -87.5f, 1f});
+        float[] edge = exp(new float[] {0f, -100f, Float.NEGATIVE_INFINITY, -87.5f, 1f});
         assertEquals(1f, edge[0]);
         assertEquals(0f, edge[1]);
         assertEquals(0f, edge[2]);
         assertEquals(0f, edge[3]);
         assertEquals((float) Math.E, edge[4], 2e-7f * (float) Math.E);
+    }
+
+    @Test
+    void geluAddsBiasAndLeavesNeighboursAlone() {
+        float[] x = grid(-3f, 3f, 0.37f);
+        float[] bias = grid(0.5f, 2f, 0.09f);
+        float[] row = new float[x.length + 4];
+        System.arraycopy(x, 0, row, 2, x.length);
+        row[0] = row[1] = row[row.length - 2] = row[row.length - 1] = 42f;
+        VectorMath.gelu(row, 2, x.length, bias, 0);
+        for (int i = 0; i < x.length; i++) {
+            float v = x[i] + bias[i];
+            assertEquals(MathFunctions.gelu(v), row[i + 2], 1e-6f * (1 + Math.abs(v)), "gelu(x + b) at " + i);
+        }
+        assertEquals(42f, row[0]);
+        assertEquals(42f, row[1]);
+        assertEquals(42f, row[row.length - 2]);
+        assertEquals(42f, row[row.length - 1]);
+    }
+
+    @Test
+    void expScaledIsTheSoftmaxNumeratorWithZeroPadding() {
+        float[] s = {3f, -1f, 0.5f, 2f, 7f, -4f, 1f, 0f, 9f, 9f, 9f};
+        int n = 8;
+        float scale = 0.25f;
+        float shift = -7f * scale;
+        float[] p = s.clone();
+        float sum = VectorMath.expScaled(p, 0, s.length, n, scale, shift);
+        double expected = 0;
+        for (int j = 0; j < n; j++) {
+            double e = Math.exp(scale * s[j] + shift);
+            expected += e;
+            assertEquals(e, p[j], 1e-6 * e, "e at " + j);
+        }
+        for (int j = n; j < s.length; j++) {
+            assertEquals(0f, p[j], "padding at " + j);
+        }
+        assertEquals(expected, sum, 1e-6 * expected);
     }
 }
