@@ -42,8 +42,8 @@ final class LookupKernel {
     }
 
     static volatile Tiling defaultTiling = new Tiling(
-            Integer.getInteger("ffnkit.lookup.tokenBlock", 2048),
-            Integer.getInteger("ffnkit.lookup.tableGroup", 8));
+            Integer.getInteger("ffnkit.lookup.tokenBlock", 4096),
+            Integer.getInteger("ffnkit.lookup.tableGroup", 4));
 
     private final LookupShape s;
     private final float[] wt;
