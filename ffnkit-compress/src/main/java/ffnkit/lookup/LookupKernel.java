@@ -13,19 +13,25 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Phase 1, hash (parallel over tiles of {@link #TILE} tokens): the tile is transposed to
  * [feature][token] so that every step is a dense vector operation over tokens: the block-diagonal
  * matmuls broadcast one weight and FMA a vector of tokens (register-blocked 4 outputs x 2 vectors),
- * the Walsh-Hadamard butterflies add/subtract whole rows ({@link Hadamard#transformColumns}) and
- * the sign codes and scores are computed for TILE tokens at once (vector exp, masked adds for the
- * bits). Same float operations in the same order as {@link Bh4#project}, so z and the codes are
- * bit-identical to the reference. Batches of at most {@link #SMALL_BATCH} tokens are hashed one
- * row at a time instead (vectorised over the outputs of a block), which avoids computing a whole
- * tile for one token.
+ * the Walsh-Hadamard butterflies add/subtract whole rows (levels with stride < b right after each
+ * block's matmul, while the block is in L1, then the wider levels two at a time:
+ * {@link Hadamard#levelsColumns}) and the sign codes and scores are computed for TILE tokens at once
+ * (vector exp, masked adds for the bits). Same float operations in the same order as
+ * {@link Bh4#project}, so z and the codes are bit-identical to the reference. Batches of at most
+ * {@link #SMALL_BATCH} tokens are hashed one row at a time instead (vectorised over the outputs of
+ * a block), which avoids computing a whole tile for one token. At d 512 / h 128 this phase runs the
+ * BH4 FMAs at roughly 60% of the FMA peak: it is compute bound.
  *
- * <p>Phase 2, gather-add (parallel over token blocks x column slices): routing is scalar (the
- * code is a row offset), each selected table row slice is added with dense vector FMAs, no vector
- * gathers. Tasks are ordered slice-major so both threads work on one column slice of all tables
- * (L3); a group of table slices (tableGroup tables x 2^tau rows x colSlice floats) is meant to stay
- * in L2 while the tokens of a token block read it, and 4 output vectors of a token stay in
- * registers while the tables of a group are added. Measured: memory bound (docs/BENCHMARKS-lookup.md).
+ * <p>Phase 2, gather-add (parallel over token blocks x column slices of {@link #CHUNK} floats):
+ * the tables are repacked [slice][k·2^tau + row][CHUNK] so that one slice of a group of tables is
+ * contiguous (group x 2^tau x CHUNK values: 128-256 KB, kept in L2). For each group, a token
+ * block's CHUNK-wide output rows sit in a small contiguous buffer; per token, the 4 output vectors
+ * stay in registers while the group's rows are added (routing is scalar: the code is a row index;
+ * rows are added with dense vector FMAs, no vector gathers). Before a group is used by a large
+ * block, one sequential pass touches its slice so the hardware prefetcher streams it from memory.
+ * Tables whose values are all bf16 ({@link LookupFeedForward#withBf16Tables}) are stored as packed
+ * bf16 pairs and widened exactly: half the bytes, the same numbers as the reference.
+ * Measurements: docs/BENCHMARKS-lookup.md.
  */
 final class LookupKernel {
 
