@@ -26,6 +26,7 @@ mvn -q -B -pl ffnkit-bench -am package -DskipTests
 ./ffnkit bench-ffn --d 768 --width 3072 --fff 1x11,4x8,16x6,64x4 --tokens 16384 --json > "$OUT/fff-shapes.json"
 ./ffnkit bench-ffn --d 384 --width 1536 --fff 1x10 --tokens 1,128,1024,16384 --json > "$OUT/fff-minilm.json"
 ./ffnkit bench-ffn --d 512 --width 2048 --lookup 128x8 --tokens 1,128,1024,32768 --json > "$OUT/lookup-d512.json"
+./ffnkit bench-ffn --d 512 --width 2048 --lookup 128x8 --tokens 1,128,1024,32768 --table-format bf16 --json > "$OUT/lookup-d512-bf16.json"
 for h in 32 64 256; do
   ./ffnkit bench-ffn --d 512 --width 2048 --lookup "${h}x8" --tokens 32768 --json > "$OUT/lookup-h$h.json"
 done

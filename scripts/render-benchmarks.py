@@ -53,19 +53,19 @@ def lookup(names, title):
             continue
         head = head or d
         for r in d["results"]:
-            rows.append((d["tables"], d["bits"], r))
+            rows.append((d["tables"], d["bits"], d.get("table_format", "f32"), r))
     if not rows:
         return
     print(f"\n### {title}\n")
     print(f"d={head['d']}, width={head['width']}, projection {head['projection']}, threads={head['threads']}, species {head['species']}\n")
-    print("| tables x bits | tokens | dense ms | lookup ms | speedup | FLOPs/token dense | FLOPs/token lookup | FLOP ratio | max abs err (max abs y) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for h, b, r in rows:
-        print(f"| {h}x{b} | {r['tokens']} | {r['dense_ms']:.3f} | {r['lookup_ms']:.3f} | **{r['speedup']:.2f}x** | "
+    print("| tables x bits | table format | tokens | dense ms | lookup ms | speedup | FLOPs/token dense | FLOPs/token lookup | FLOP ratio | max abs err (max abs y) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for h, b, fmt, r in rows:
+        print(f"| {h}x{b} | {fmt} | {r['tokens']} | {r['dense_ms']:.3f} | {r['lookup_ms']:.3f} | **{r['speedup']:.2f}x** | "
               f"{r['flops_per_token_dense']} | {r['flops_per_token_lookup']} | {r['flops_per_token_dense']/r['flops_per_token_lookup']:.1f}x | "
               f"{r['max_abs_error']:.1e} ({r['max_abs_output']:.2f}) |")
 
-lookup(["lookup-d512.json", "lookup-h32.json", "lookup-h64.json", "lookup-h256.json"], "LookupFFN at d 512 / width 2048")
+lookup(["lookup-d512.json", "lookup-d512-bf16.json", "lookup-h32.json", "lookup-h64.json", "lookup-h256.json"], "LookupFFN at d 512 / width 2048")
 lookup(["lookup-minilm.json"], "LookupFFN at the all-MiniLM-L6-v2 shape")
 
 print("\n### Compressed models (FFSplit) vs our dense engine and ONNX Runtime, 2 threads\n")

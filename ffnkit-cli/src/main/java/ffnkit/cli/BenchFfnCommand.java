@@ -32,6 +32,11 @@ final class BenchFfnCommand implements Callable<Integer> {
     @Option(names = "--projection", defaultValue = "bh4", paramLabel = "bh4|dense", description = "LookupFFN projection (default: ${DEFAULT-VALUE}).")
     String projection;
 
+    @Option(names = "--table-format", defaultValue = "f32", paramLabel = "f32|bf16", description = "LookupFFN table storage:"
+            + " bf16 rounds the tables to bfloat16 (the reference uses the same rounded tables) and halves the bytes"
+            + " the gather reads (default: ${DEFAULT-VALUE}).")
+    String tableFormat;
+
     @Option(names = "--tokens", defaultValue = "1,128,1024,16384", paramLabel = "N[,N...]", description = "Token counts (default: ${DEFAULT-VALUE}).")
     String tokens;
 
@@ -69,11 +74,19 @@ final class BenchFfnCommand implements Callable<Integer> {
             LookupShape.ProjectionKind kind = LookupShape.ProjectionKind.parse(projection);
             LookupLayerBench.Config base = LookupLayerBench.Config.of(d, width, ht[0], ht[1], counts, t);
             LookupLayerBench.Config c = new LookupLayerBench.Config(d, width, ht[0], ht[1], kind, base.blockSize(), counts,
-                    t, repetitions, base.warmup(), base.seed(), false);
+                    t, repetitions, base.warmup(), base.seed(), false, tableFormat(tableFormat));
             List<LookupLayerBench.Result> results = LookupLayerBench.run(c, System.err);
             System.out.println(json ? LookupLayerBench.toJson(c, results) : LookupLayerBench.toMarkdown(results));
         }
         return 0;
+    }
+
+    private static boolean tableFormat(String s) {
+        try {
+            return LookupLayerBench.parseTableFormat(s);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
     }
 
     private static int[] pair(String s, String flag) {

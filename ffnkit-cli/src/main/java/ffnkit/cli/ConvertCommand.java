@@ -64,6 +64,11 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--projection", defaultValue = "bh4", paramLabel = "bh4|dense", description = "lookup: projection (default: ${DEFAULT-VALUE}).")
     String projection;
 
+    @Option(names = "--soft-buckets", defaultValue = "0", paramLabel = "M", description = "lookup: distil with the sampled"
+            + " soft relaxation: per token and table the argmax bucket plus up to M buckets drawn from the per-bit"
+            + " softmax, each with its exact weight (inference keeps the argmax bucket; default: ${DEFAULT-VALUE}, off).")
+    int softBuckets;
+
     @Option(names = "--epochs", paramLabel = "N", description = "Distillation epochs per layer (default: the method's).")
     Integer epochs;
 
@@ -129,7 +134,11 @@ final class ConvertCommand implements Callable<Integer> {
                     rows.add(new LayerRow(l, rep.trainRows(), rep.heldOutRows(), rep.finalHeldOutError(), rep.meanBaselineError()));
                 } else {
                     LookupShape.ProjectionKind kind = LookupShape.ProjectionKind.parse(projection);
-                    LookupConvertOptions o = LookupConvertOptions.defaults(tables, bits).withProjection(kind);
+                    if (softBuckets < 0) {
+                        throw new UserError("--soft-buckets must be 0 or more, got " + softBuckets);
+                    }
+                    LookupConvertOptions o = LookupConvertOptions.defaults(tables, bits).withProjection(kind)
+                            .withSoftBuckets(softBuckets);
                     if (epochs != null) {
                         o = o.withTraining(epochs, o.batchSize(), o.learningRate());
                     }
@@ -148,7 +157,8 @@ final class ConvertCommand implements Callable<Integer> {
             }
             info.put(SavedModelInfo.QUERY_PREFIX, m.queryPrefix());
             info.put(SavedModelInfo.PASSAGE_PREFIX, m.passagePrefix());
-            info.put("method", to.equals("fff") ? "fff " + trees + "x" + depth : "lookup " + tables + "x" + bits + " " + projection);
+            info.put("method", to.equals("fff") ? "fff " + trees + "x" + depth : "lookup " + tables + "x" + bits + " " + projection
+                    + (softBuckets > 0 ? " soft" + softBuckets : ""));
             info.put("converted_layers", selected.toString());
             SavedModel.write(out, m.encoder(), info, m.tokenizer().json().getBytes(StandardCharsets.UTF_8));
             print(m.name(), info.get("method"), rows, flopsBefore, flopsAfter);

@@ -73,4 +73,55 @@ public final class Hadamard {
             FloatVector.fromArray(S, a, off + j).mul(s).intoArray(a, off + j);
         }
     }
+
+    /**
+     * The butterfly levels with strides hFrom <= h < hTo of {@link #transformColumns} (no scaling),
+     * two levels per pass where possible: rows j, j+h, j+2h, j+3h are loaded once and get the
+     * stride-h and stride-2h butterflies in registers. Per element the same float operations in
+     * the same order as level by level, so the result is bit-identical; it only touches memory
+     * half as often. Calling it for [1, b) on each b-row block right after the block is computed
+     * (while it is in L1) and then for [b, n) over all rows gives the whole transform.
+     */
+    public static void levelsColumns(float[] a, int off, int n, int width, int hFrom, int hTo) {
+        int vl = S.length();
+        int h = hFrom;
+        for (; 2 * h < hTo && 2 * h < n; h <<= 2) {
+            for (int i = 0; i < n; i += h << 2) {
+                for (int j = i; j < i + h; j++) {
+                    int r0 = off + j * width;
+                    int r1 = r0 + h * width;
+                    int r2 = r1 + h * width;
+                    int r3 = r2 + h * width;
+                    for (int t = 0; t < width; t += vl) {
+                        FloatVector x0 = FloatVector.fromArray(S, a, r0 + t);
+                        FloatVector x1 = FloatVector.fromArray(S, a, r1 + t);
+                        FloatVector x2 = FloatVector.fromArray(S, a, r2 + t);
+                        FloatVector x3 = FloatVector.fromArray(S, a, r3 + t);
+                        FloatVector y0 = x0.add(x1);
+                        FloatVector y1 = x0.sub(x1);
+                        FloatVector y2 = x2.add(x3);
+                        FloatVector y3 = x2.sub(x3);
+                        y0.add(y2).intoArray(a, r0 + t);
+                        y1.add(y3).intoArray(a, r1 + t);
+                        y0.sub(y2).intoArray(a, r2 + t);
+                        y1.sub(y3).intoArray(a, r3 + t);
+                    }
+                }
+            }
+        }
+        for (; h < hTo && h < n; h <<= 1) {
+            for (int i = 0; i < n; i += h << 1) {
+                for (int j = i; j < i + h; j++) {
+                    int r0 = off + j * width;
+                    int r1 = off + (j + h) * width;
+                    for (int t = 0; t < width; t += vl) {
+                        FloatVector u = FloatVector.fromArray(S, a, r0 + t);
+                        FloatVector v = FloatVector.fromArray(S, a, r1 + t);
+                        u.add(v).intoArray(a, r0 + t);
+                        u.sub(v).intoArray(a, r1 + t);
+                    }
+                }
+            }
+        }
+    }
 }

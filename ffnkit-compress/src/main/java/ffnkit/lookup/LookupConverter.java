@@ -83,7 +83,7 @@ public final class LookupConverter {
         if (opts.epochs() > 0) {
             LookupTrainer trainer = new LookupTrainer(layer);
             history = trainer.train(x, y, fit, new LookupTrainer.Options(opts.epochs(), opts.batchSize(),
-                    opts.learningRate(), opts.seed(), opts.checkpoint(), opts.progress()));
+                    opts.learningRate(), opts.seed(), opts.checkpoint(), opts.progress(), opts.softBuckets()));
             layer = trainer.model();
         }
         float[] mean = meanRow(y, fit, dOut);

@@ -119,8 +119,22 @@ public final class LookupFeedForward implements FeedForward {
         return shape.flopsPerToken();
     }
 
-    /** Bytes of table memory (float32), the dominant storage of this slot. */
+    /**
+     * The same layer with every table value rounded to bfloat16 ({@link Bf16#round}). The rounded
+     * floats are the new layer's definition (the reference uses them as they are); the kernel then
+     * stores the tables in half the bytes and widens them exactly.
+     */
+    public LookupFeedForward withBf16Tables() {
+        return new LookupFeedForward(shape, projectionWeight, projectionBias, Bf16.roundAll(tables), bias);
+    }
+
+    /** True when all table values are bf16 values, so the kernel streams 2 bytes per value. */
+    public boolean tablesAreBf16() {
+        return Bf16.allExact(tables);
+    }
+
+    /** Bytes of table memory as the kernel stores it (bf16 when {@link #tablesAreBf16}, else float32). */
     public long tableBytes() {
-        return 4L * tables.length;
+        return (tablesAreBf16() ? 2L : 4L) * tables.length;
     }
 }

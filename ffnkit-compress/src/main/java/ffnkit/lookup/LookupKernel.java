@@ -2,6 +2,7 @@ package ffnkit.lookup;
 
 import ffnkit.kernels.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -12,19 +13,25 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Phase 1, hash (parallel over tiles of {@link #TILE} tokens): the tile is transposed to
  * [feature][token] so that every step is a dense vector operation over tokens: the block-diagonal
  * matmuls broadcast one weight and FMA a vector of tokens (register-blocked 4 outputs x 2 vectors),
- * the Walsh-Hadamard butterflies add/subtract whole rows ({@link Hadamard#transformColumns}) and
- * the sign codes and scores are computed for TILE tokens at once (vector exp, masked adds for the
- * bits). Same float operations in the same order as {@link Bh4#project}, so z and the codes are
- * bit-identical to the reference. Batches of at most {@link #SMALL_BATCH} tokens are hashed one
- * row at a time instead (vectorised over the outputs of a block), which avoids computing a whole
- * tile for one token.
+ * the Walsh-Hadamard butterflies add/subtract whole rows (levels with stride < b right after each
+ * block's matmul, while the block is in L1, then the wider levels two at a time:
+ * {@link Hadamard#levelsColumns}) and the sign codes and scores are computed for TILE tokens at once
+ * (vector exp, masked adds for the bits). Same float operations in the same order as
+ * {@link Bh4#project}, so z and the codes are bit-identical to the reference. Batches of at most
+ * {@link #SMALL_BATCH} tokens are hashed one row at a time instead (vectorised over the outputs of
+ * a block), which avoids computing a whole tile for one token. At d 512 / h 128 this phase runs the
+ * BH4 FMAs at roughly 60% of the FMA peak: it is compute bound.
  *
- * <p>Phase 2, gather-add (parallel over token blocks x column slices): routing is scalar (the
- * code is a row offset), each selected table row slice is added with dense vector FMAs, no vector
- * gathers. Tasks are ordered slice-major so both threads work on one column slice of all tables
- * (L3); a group of table slices (tableGroup tables x 2^tau rows x colSlice floats) is meant to stay
- * in L2 while the tokens of a token block read it, and 4 output vectors of a token stay in
- * registers while the tables of a group are added. Measured: memory bound (docs/BENCHMARKS-lookup.md).
+ * <p>Phase 2, gather-add (parallel over token blocks x column slices of {@link #CHUNK} floats):
+ * the tables are repacked [slice][k·2^tau + row][CHUNK] so that one slice of a group of tables is
+ * contiguous (group x 2^tau x CHUNK values: 128-256 KB, kept in L2). For each group, a token
+ * block's CHUNK-wide output rows sit in a small contiguous buffer; per token, the 4 output vectors
+ * stay in registers while the group's rows are added (routing is scalar: the code is a row index;
+ * rows are added with dense vector FMAs, no vector gathers). Before a group is used by a large
+ * block, one sequential pass touches its slice so the hardware prefetcher streams it from memory.
+ * Tables whose values are all bf16 ({@link LookupFeedForward#withBf16Tables}) are stored as packed
+ * bf16 pairs and widened exactly: half the bytes, the same numbers as the reference.
+ * Measurements: docs/BENCHMARKS-lookup.md.
  */
 final class LookupKernel {
 
@@ -32,23 +39,31 @@ final class LookupKernel {
     static final int VL = S.length();
     /** Tokens per hash tile: two vectors, so 4 outputs x 2 vectors = 8 accumulators fit AVX2's 16 registers. */
     static final int TILE = 2 * VL;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+    /** Columns per packed table slice: 4 float vectors, kept in registers per token. */
+    static final int CHUNK = 4 * VL;
 
     /** Tuning of the gather-add; chosen by measurement (docs/BENCHMARKS-lookup.md). */
-    record Tiling(int tokenBlock, int colSlice, int tableGroup) {
+    record Tiling(int tokenBlock, int tableGroup) {
     }
 
     static volatile Tiling defaultTiling = new Tiling(
             Integer.getInteger("ffnkit.lookup.tokenBlock", 4096),
-            Integer.getInteger("ffnkit.lookup.colSlice", 64),
-            Integer.getInteger("ffnkit.lookup.tableGroup", 8));
+            Integer.getInteger("ffnkit.lookup.tableGroup", 4));
 
     private final LookupShape s;
     private final float[] wt;
     /** The projection weights in their original [in][out] layout, for the row path. */
     private final float[] rowWeights;
     private final float[] projectionBias;
-    private final float[] tables;
-    private final float[] bias;
+    /** Column slices of {@link #CHUNK} floats: the packed tables are [slice][k·2^tau + row][CHUNK]. */
+    private final int slices;
+    /** Packed f32 tables, or null when the tables are stored as bf16. */
+    private final float[] tablesF32;
+    /** Packed bf16 tables (see {@link #gatherBf16}), or null. */
+    private final int[] tablesBf16;
+    /** The output bias zero-padded to slices·CHUNK. */
+    private final float[] packedBias;
     private final ThreadLocal<Scratch> scratch;
 
     private final class Scratch {
@@ -57,6 +72,7 @@ final class LookupKernel {
         final float[] u;
         final float[] zT;
         final float[] lanes = new float[VL];
+        float[] gather;
 
         Scratch() {
             int width = s.projection() == LookupShape.ProjectionKind.BH4 ? s.paddedDim() : s.inputDim();
@@ -70,11 +86,56 @@ final class LookupKernel {
     LookupKernel(LookupFeedForward layer) {
         this.s = layer.shape();
         this.projectionBias = layer.projectionBias();
-        this.tables = layer.tables();
-        this.bias = layer.bias();
+        this.slices = (s.outputDim() + CHUNK - 1) / CHUNK;
+        float[] t = layer.tables();
+        if (Bf16.allExact(t)) {
+            this.tablesBf16 = packBf16(s, slices, t);
+            this.tablesF32 = null;
+        } else {
+            this.tablesF32 = packF32(s, slices, t);
+            this.tablesBf16 = null;
+        }
+        this.packedBias = java.util.Arrays.copyOf(layer.bias(), slices * CHUNK);
         this.wt = transposeWeights(s, layer.projectionWeight());
         this.rowWeights = layer.projectionWeight();
         this.scratch = ThreadLocal.withInitial(Scratch::new);
+    }
+
+    /** Tables [h·2^tau][dOut] to [slice][h·2^tau][CHUNK], zero-padded: a slice of a table group is contiguous. */
+    private static float[] packF32(LookupShape s, int slices, float[] t) {
+        int rows = s.tables() * s.rowsPerTable();
+        int dOut = s.outputDim();
+        float[] p = new float[Math.multiplyExact(Math.multiplyExact(slices, rows), CHUNK)];
+        for (int sl = 0; sl < slices; sl++) {
+            int c0 = sl * CHUNK;
+            int width = Math.min(CHUNK, dOut - c0);
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(t, r * dOut + c0, p, (sl * rows + r) * CHUNK, width);
+            }
+        }
+        return p;
+    }
+
+    /** As {@link #packF32}, two bf16 per int: column v·2VL + l low, v·2VL + VL + l high (int v·VL + l). */
+    private static int[] packBf16(LookupShape s, int slices, float[] t) {
+        int rows = s.tables() * s.rowsPerTable();
+        int dOut = s.outputDim();
+        int half = CHUNK / 2;
+        int[] p = new int[Math.multiplyExact(Math.multiplyExact(slices, rows), half)];
+        for (int sl = 0; sl < slices; sl++) {
+            for (int r = 0; r < rows; r++) {
+                for (int i = 0; i < half; i++) {
+                    int v = i / VL;
+                    int l = i % VL;
+                    int lo = sl * CHUNK + v * 2 * VL + l;
+                    int hi = lo + VL;
+                    int loBits = lo < dOut ? Float.floatToRawIntBits(t[r * dOut + lo]) >>> 16 : 0;
+                    int hiBits = hi < dOut ? Float.floatToRawIntBits(t[r * dOut + hi]) & HIGH_HALF : 0;
+                    p[(sl * rows + r) * half + i] = hiBits | loBits;
+                }
+            }
+        }
+        return p;
     }
 
     /** Each b x b block (BH4) or the whole d x h·tau matrix (dense) stored [out][in]: broadcasts read sequentially. */
@@ -115,7 +176,7 @@ final class LookupKernel {
         gatherAdd(scores, offsets, rows, out, tiling);
     }
 
-    /** Phase 1: scores [rows x h] and table row offsets [rows x h] of every token. */
+    /** Phase 1: scores [rows x h] and table rows k·2^tau + code_k [rows x h] of every token. */
     void hash(float[] x, int rows, float[] scores, int[] offsets) {
         if (rows <= SMALL_BATCH) {
             // a transposed tile would compute TILE tokens' worth of BH4 for a handful
@@ -177,7 +238,7 @@ final class LookupKernel {
         int tau = s.bits();
         for (int k = 0; k < h; k++) {
             scores[t * h + k] = LookupMath.score(z, k * tau, tau);
-            offsets[t * h + k] = ((k << tau) + LookupMath.code(z, k * tau, tau)) * s.outputDim();
+            offsets[t * h + k] = (k << tau) + LookupMath.code(z, k * tau, tau);
         }
     }
 
@@ -201,11 +262,8 @@ final class LookupKernel {
         }
     }
 
-    /** Phase 2: out = bias + sum_k score·row. */
-    void gatherAdd(float[] scores, int[] offsets, int rows, float[] out, Tiling tiling) {
-        int dOut = s.outputDim();
-        int colSlice = Math.min(tiling.colSlice(), dOut);
-        int slices = (dOut + colSlice - 1) / colSlice;
+    /** Phase 2: out = bias + sum_k score·row, rows given as (k·2^tau + code) in {@code rowIndex}. */
+    void gatherAdd(float[] scores, int[] rowIndex, int rows, float[] out, Tiling tiling) {
         int tokenBlock = Math.min(tiling.tokenBlock(), rows);
         int threads = Parallel.shared().threads();
         // enough tasks for every thread when there are few tokens
@@ -214,15 +272,145 @@ final class LookupKernel {
         }
         int tb = tokenBlock;
         int blocks = (rows + tb - 1) / tb;
-        // slice-major: consecutive tasks share one column slice of all tables (h·2^tau·colSlice floats,
-        // a few MB), which then stays in L3 while the token blocks pass over it
+        int group = Math.max(1, tiling.tableGroup());
+        // slice-major: consecutive tasks (one per thread) read the same column slice of all tables
         Parallel.shared().forEach(blocks * slices, task -> {
             int block = task % blocks;
             int slice = task / blocks;
-            gather(scores, offsets, Math.min(rows, block * tb + tb), block * tb, slice * colSlice,
-                    Math.min(dOut, slice * colSlice + colSlice), tiling.tableGroup(), out);
+            int t0 = block * tb;
+            int t1 = Math.min(rows, t0 + tb);
+            float[] buf = gatherScratch(t1 - t0);
+            for (int t = t0; t < t1; t++) {
+                System.arraycopy(packedBias, slice * CHUNK, buf, (t - t0) * CHUNK, CHUNK);
+            }
+            for (int g0 = 0; g0 < s.tables(); g0 += group) {
+                int g1 = Math.min(s.tables(), g0 + group);
+                // only when the block reads most rows of the group anyway (each table row about 2x+)
+                if (PRETOUCH && t1 - t0 >= 2 * s.rowsPerTable()) {
+                    pretouch(slice, g0, g1);
+                }
+                if (tablesBf16 != null) {
+                    gatherBf16(scores, rowIndex, t0, t1, slice, g0, g1, buf);
+                } else {
+                    gatherF32(scores, rowIndex, t0, t1, slice, g0, g1, buf);
+                }
+            }
+            int dOut = s.outputDim();
+            int c0 = slice * CHUNK;
+            int width = Math.min(CHUNK, dOut - c0);
+            for (int t = t0; t < t1; t++) {
+                System.arraycopy(buf, (t - t0) * CHUNK, out, t * dOut + c0, width);
+            }
         });
     }
+
+    static final boolean PRETOUCH = Boolean.parseBoolean(System.getProperty("ffnkit.lookup.pretouch", "true"));
+    /** Sink for {@link #pretouch}, so the JIT keeps the loads. */
+    static volatile int sink;
+
+    /**
+     * Reads one value per cache line of the group's slice, in address order, before the tokens read
+     * its rows at random: the hardware prefetcher streams sequential reads from memory much faster
+     * than the random first touches would miss.
+     */
+    private void pretouch(int slice, int g0, int g1) {
+        int rows = s.rowsPerTable();
+        int acc = 0;
+        if (tablesBf16 != null) {
+            int half = CHUNK / 2;
+            int base = (slice * s.tables() + g0) * rows * half;
+            int end = (slice * s.tables() + g1) * rows * half;
+            for (int i = base; i < end; i += 16) {
+                acc += tablesBf16[i];
+            }
+        } else {
+            int base = (slice * s.tables() + g0) * rows * CHUNK;
+            int end = (slice * s.tables() + g1) * rows * CHUNK;
+            for (int i = base; i < end; i += 16) {
+                acc += Float.floatToRawIntBits(tablesF32[i]);
+            }
+        }
+        if (acc == 42) {
+            sink = acc;
+        }
+    }
+
+    private float[] gatherScratch(int tokens) {
+        Scratch sc = scratch.get();
+        if (sc.gather == null || sc.gather.length < tokens * CHUNK) {
+            sc.gather = new float[tokens * CHUNK];
+        }
+        return sc.gather;
+    }
+
+    /**
+     * buf[t][0..CHUNK) += sum_{k in [g0, g1)} score[t][k]·T_k[code[t][k]][slice columns], f32 tables.
+     * The 4 output vectors of a token stay in registers over the group (one load and one FMA per
+     * table vector); the group's slice (g1-g0 tables x 2^tau rows x CHUNK floats, contiguous in the
+     * packed layout) is what the token block reuses from L2.
+     */
+    private void gatherF32(float[] scores, int[] rowIndex, int t0, int t1, int slice, int g0, int g1, float[] buf) {
+        int h = s.tables();
+        float[] tb = tablesF32;
+        int sliceBase = slice * s.tables() * s.rowsPerTable() * CHUNK;
+        for (int t = t0; t < t1; t++) {
+            int o = (t - t0) * CHUNK;
+            int sk = t * h;
+            FloatVector a0 = FloatVector.fromArray(S, buf, o);
+            FloatVector a1 = FloatVector.fromArray(S, buf, o + VL);
+            FloatVector a2 = FloatVector.fromArray(S, buf, o + 2 * VL);
+            FloatVector a3 = FloatVector.fromArray(S, buf, o + 3 * VL);
+            for (int k = g0; k < g1; k++) {
+                FloatVector sv = FloatVector.broadcast(S, scores[sk + k]);
+                int row = sliceBase + rowIndex[sk + k] * CHUNK;
+                a0 = FloatVector.fromArray(S, tb, row).fma(sv, a0);
+                a1 = FloatVector.fromArray(S, tb, row + VL).fma(sv, a1);
+                a2 = FloatVector.fromArray(S, tb, row + 2 * VL).fma(sv, a2);
+                a3 = FloatVector.fromArray(S, tb, row + 3 * VL).fma(sv, a3);
+            }
+            a0.intoArray(buf, o);
+            a1.intoArray(buf, o + VL);
+            a2.intoArray(buf, o + 2 * VL);
+            a3.intoArray(buf, o + 3 * VL);
+        }
+    }
+
+    /**
+     * {@link #gatherF32} for bf16-exact tables stored as packed bf16 pairs: int lane l of vector v
+     * of a row chunk holds column v·2VL + l in its low half and column v·2VL + VL + l in its high
+     * half, so widening to float is a shift (low) or a mask (high) of whole int vectors: exact, no
+     * gathers, no shuffles.
+     */
+    private void gatherBf16(float[] scores, int[] rowIndex, int t0, int t1, int slice, int g0, int g1, float[] buf) {
+        int h = s.tables();
+        int[] tb = tablesBf16;
+        int half = CHUNK / 2;
+        int sliceBase = slice * s.tables() * s.rowsPerTable() * half;
+        for (int t = t0; t < t1; t++) {
+            int o = (t - t0) * CHUNK;
+            int sk = t * h;
+            FloatVector a0 = FloatVector.fromArray(S, buf, o);
+            FloatVector a1 = FloatVector.fromArray(S, buf, o + VL);
+            FloatVector a2 = FloatVector.fromArray(S, buf, o + 2 * VL);
+            FloatVector a3 = FloatVector.fromArray(S, buf, o + 3 * VL);
+            for (int k = g0; k < g1; k++) {
+                FloatVector sv = FloatVector.broadcast(S, scores[sk + k]);
+                int row = sliceBase + rowIndex[sk + k] * half;
+                IntVector p0 = IntVector.fromArray(I, tb, row);
+                IntVector p1 = IntVector.fromArray(I, tb, row + VL);
+                a0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(sv, a0);
+                a1 = p0.and(HIGH_HALF).reinterpretAsFloats().fma(sv, a1);
+                a2 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(sv, a2);
+                a3 = p1.and(HIGH_HALF).reinterpretAsFloats().fma(sv, a3);
+            }
+            a0.intoArray(buf, o);
+            a1.intoArray(buf, o + VL);
+            a2.intoArray(buf, o + 2 * VL);
+            a3.intoArray(buf, o + 3 * VL);
+        }
+    }
+
+    private static final int HIGH_HALF = 0xFFFF0000;
 
     private void hashTile(float[] x, int rows, int t0, float[] scores, int[] offsets) {
         Scratch sc = scratch.get();
@@ -255,10 +443,16 @@ final class LookupKernel {
                 System.arraycopy(xT, 0, v, 0, p * TILE);
                 for (int st = 0; st < Bh4.STAGES; st++) {
                     int wBase = (r * Bh4.STAGES + st) * p * b;
+                    // the Hadamard levels with stride < b stay inside a block: run them while it is in L1
                     for (int blk = 0; blk < p; blk += b) {
                         matTile(wt, wBase + blk * b, b, b, v, blk * TILE, u, blk * TILE);
+                        Hadamard.levelsColumns(u, blk * TILE, b, TILE, 1, b);
                     }
-                    Hadamard.transformColumns(u, 0, p, TILE);
+                    Hadamard.levelsColumns(u, 0, p, TILE, b, p);
+                    float scale = Hadamard.scale(p);
+                    for (int j = 0; j < p * TILE; j += VL) {
+                        FloatVector.fromArray(S, u, j).mul(scale).intoArray(u, j);
+                    }
                     float[] tmp = v;
                     v = u;
                     u = tmp;
@@ -282,7 +476,6 @@ final class LookupKernel {
     private void scoreAndCode(float[] zT, int t0, int n, float[] scores, int[] offsets, float[] lanes) {
         int h = s.tables();
         int tau = s.bits();
-        int dOut = s.outputDim();
         for (int k = 0; k < h; k++) {
             for (int half = 0; half < TILE; half += VL) {
                 if (half >= n) {
@@ -306,7 +499,7 @@ final class LookupKernel {
                 }
                 code.intoArray(lanes, 0);
                 for (int t = 0; t < m; t++) {
-                    offsets[(t0 + half + t) * h + k] = ((k << tau) + (int) lanes[t]) * dOut;
+                    offsets[(t0 + half + t) * h + k] = (k << tau) + (int) lanes[t];
                 }
             }
         }
@@ -371,63 +564,6 @@ final class LookupKernel {
             }
             a0.intoArray(dst, dstOff + o * TILE);
             a1.intoArray(dst, dstOff + o * TILE + VL);
-        }
-    }
-
-    /**
-     * out[t][c0..c1) = bias + sum_k score[t][k]·T_k[code[t][k]][c0..c1) for t in [t0, t1).
-     * For each token, 4 vectors of output stay in registers while the tables of a group are added
-     * (one load and one FMA per table vector, stores only once per group); the group's table
-     * slices are what the token block reuses from L2.
-     */
-    private void gather(float[] scores, int[] offsets, int t1, int t0, int c0, int c1, int tableGroup, float[] out) {
-        int h = s.tables();
-        int dOut = s.outputDim();
-        float[] tb = tables;
-        int wide = c0 + (c1 - c0) / (4 * VL) * (4 * VL);
-        int narrow = c0 + S.loopBound(c1 - c0);
-        for (int t = t0; t < t1; t++) {
-            System.arraycopy(bias, c0, out, t * dOut + c0, c1 - c0);
-        }
-        for (int g0 = 0; g0 < h; g0 += tableGroup) {
-            int g1 = Math.min(h, g0 + tableGroup);
-            for (int t = t0; t < t1; t++) {
-                int o = t * dOut;
-                int sk = t * h;
-                int c = c0;
-                for (; c < wide; c += 4 * VL) {
-                    FloatVector a0 = FloatVector.fromArray(S, out, o + c);
-                    FloatVector a1 = FloatVector.fromArray(S, out, o + c + VL);
-                    FloatVector a2 = FloatVector.fromArray(S, out, o + c + 2 * VL);
-                    FloatVector a3 = FloatVector.fromArray(S, out, o + c + 3 * VL);
-                    for (int k = g0; k < g1; k++) {
-                        FloatVector sv = FloatVector.broadcast(S, scores[sk + k]);
-                        int row = offsets[sk + k] + c;
-                        a0 = FloatVector.fromArray(S, tb, row).fma(sv, a0);
-                        a1 = FloatVector.fromArray(S, tb, row + VL).fma(sv, a1);
-                        a2 = FloatVector.fromArray(S, tb, row + 2 * VL).fma(sv, a2);
-                        a3 = FloatVector.fromArray(S, tb, row + 3 * VL).fma(sv, a3);
-                    }
-                    a0.intoArray(out, o + c);
-                    a1.intoArray(out, o + c + VL);
-                    a2.intoArray(out, o + c + 2 * VL);
-                    a3.intoArray(out, o + c + 3 * VL);
-                }
-                for (; c < narrow; c += VL) {
-                    FloatVector a0 = FloatVector.fromArray(S, out, o + c);
-                    for (int k = g0; k < g1; k++) {
-                        a0 = FloatVector.fromArray(S, tb, offsets[sk + k] + c).fma(FloatVector.broadcast(S, scores[sk + k]), a0);
-                    }
-                    a0.intoArray(out, o + c);
-                }
-                for (; c < c1; c++) {
-                    float a = out[o + c];
-                    for (int k = g0; k < g1; k++) {
-                        a = Math.fma(tb[offsets[sk + k] + c], scores[sk + k], a);
-                    }
-                    out[o + c] = a;
-                }
-            }
         }
     }
 }

@@ -26,7 +26,8 @@ public final class LookupLayerBench {
     static final int CHECK_ROWS = 2048;
 
     public record Config(int d, int width, int tables, int bits, LookupShape.ProjectionKind projection, int blockSize,
-                         int[] tokens, int threads, int repetitions, int warmup, long seed, boolean cpuTime) {
+                         int[] tokens, int threads, int repetitions, int warmup, long seed, boolean cpuTime,
+                         boolean bf16Tables) {
 
         public Config {
             if (cpuTime && threads != 1) {
@@ -37,7 +38,7 @@ public final class LookupLayerBench {
 
         public static Config of(int d, int width, int tables, int bits, int[] tokens, int threads) {
             return new Config(d, width, tables, bits, LookupShape.ProjectionKind.BH4, 64, tokens, threads, 5, 2, 42,
-                    false);
+                    false, false);
         }
     }
 
@@ -74,6 +75,10 @@ public final class LookupLayerBench {
         LookupShape shape = new LookupShape(c.d(), c.d(), c.tables(), c.bits(), c.projection(), c.blockSize());
         // table scale such that the output has roughly unit size, like a trained FFN's
         LookupFeedForward lookup = LookupFeedForward.random(shape, rnd.nextLong(), 0.05f);
+        if (c.bf16Tables()) {
+            // the rounded tables are the layer's definition: the reference below uses them too
+            lookup = lookup.withBf16Tables();
+        }
         LookupFeedForwardReference reference = new LookupFeedForwardReference(lookup);
         int maxTokens = Arrays.stream(c.tokens()).max().orElse(0);
         float[] xAll = new float[maxTokens * c.d()];
@@ -171,6 +176,15 @@ public final class LookupLayerBench {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
+    /** "bf16" -> true, "f32" -> false: the --table-format flag. */
+    public static boolean parseTableFormat(String s) {
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "bf16" -> true;
+            case "f32" -> false;
+            default -> throw new IllegalArgumentException("--table-format must be f32 or bf16, got '" + s + "'");
+        };
+    }
+
     public static String species() {
         return FloatVector.SPECIES_PREFERRED.toString();
     }
@@ -178,8 +192,9 @@ public final class LookupLayerBench {
     public static String toJson(Config c, List<Result> results) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "{\"d\":%d,\"width\":%d,\"tables\":%d,\"bits\":%d,\"projection\":\"%s\","
-                        + "\"block\":%d,\"threads\":%d,\"repetitions\":%d,\"species\":\"%s\",\"timing\":\"%s\",\"results\":[",
+                        + "\"block\":%d,\"table_format\":\"%s\",\"threads\":%d,\"repetitions\":%d,\"species\":\"%s\",\"timing\":\"%s\",\"results\":[",
                 c.d(), c.width(), c.tables(), c.bits(), c.projection().name().toLowerCase(Locale.ROOT), c.blockSize(),
+                c.bf16Tables() ? "bf16" : "f32",
                 c.threads(), c.repetitions(), FloatVector.SPECIES_PREFERRED.length() * 32 + "-bit",
                 c.cpuTime() ? "thread_cpu" : "wall"));
         for (int i = 0; i < results.size(); i++) {
@@ -223,6 +238,7 @@ public final class LookupLayerBench {
         int warmup = 2;
         boolean json = false;
         boolean cpuTime = false;
+        boolean bf16 = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--d" -> d = Integer.parseInt(args[++i]);
@@ -240,12 +256,14 @@ public final class LookupLayerBench {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--json" -> json = true;
                 case "--cpu-time" -> cpuTime = true;
+                case "--table-format" -> bf16 = parseTableFormat(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        Config c = new Config(d, width, h, tau, projection, block, tokens, threads, reps, warmup, 42, cpuTime);
-        System.err.printf(Locale.ROOT, "d %d width %d lookup %dx%d %s b %d threads %d species %s timing %s%n", d, width,
-                h, tau, projection, block, threads, species(), cpuTime ? "thread CPU time" : "wall clock");
+        Config c = new Config(d, width, h, tau, projection, block, tokens, threads, reps, warmup, 42, cpuTime, bf16);
+        System.err.printf(Locale.ROOT, "d %d width %d lookup %dx%d %s b %d tables %s threads %d species %s timing %s%n",
+                d, width, h, tau, projection, block, bf16 ? "bf16" : "f32", threads, species(),
+                cpuTime ? "thread CPU time" : "wall clock");
         List<Result> results = run(c, System.err);
         System.out.println(json ? toJson(c, results) : toMarkdown(results));
         Parallel.shared().close();

@@ -27,7 +27,17 @@ import java.util.SplittableRandom;
  *       ({@link LookupMath#scoreGrad}); the codes are piecewise constant: no gradient;</li>
  *   <li>dL/dz flows into the projection bias and, through {@link Bh4#backward}, its weights.</li>
  * </ul>
- * The soft relaxation over several buckets is not implemented.
+ *
+ * <p>Optional soft relaxation ({@link Options#softBuckets} m > 0): the exact soft lookup sums
+ * w_c·T_k[c] over all 2^tau buckets ({@link LookupMath}: w_c = l_c·p_c, p_c the per-bit factorised
+ * softmax); training then keeps, per token and table, the argmax bucket (whose w is score_k) plus
+ * up to m distinct other buckets drawn from p_c, each with its exact weight w_c. The draw is
+ * held fixed within a step (no gradient through the sampling); gradients flow through every kept
+ * w_c: dL/dT_k[c] += w_c·g and dL/dz_k += (g·T_k[c])·dw_c/dz_k ({@link LookupMath#bucketWeightGrad}).
+ * Unlike the argmax form, the projection then also learns which neighbouring bucket (one bit
+ * flipped) would have fitted better, and the neighbouring rows get trained. Inference keeps the
+ * argmax bucket only: the extra buckets carry the weights p_c of the less likely buckets, which
+ * shrink as |z| grows.
  *
  * <p>Determinism: a batch is split into a fixed number of chunks ({@value #CHUNKS}) whose
  * projection gradients are summed in chunk order, and the table gradient is applied per table in
@@ -38,13 +48,29 @@ public final class LookupTrainer {
     static final int CHUNKS = 8;
 
     /**
-     * @param checkpoint file for resumable training (saved after every epoch), or null
-     * @param progress   draw a progress bar on stderr
+     * @param checkpoint  file for resumable training (saved after every epoch), or null
+     * @param progress    draw a progress bar on stderr
+     * @param softBuckets sampled buckets per token and table besides the argmax (0: the argmax form)
      */
-    public record Options(int epochs, int batchSize, float learningRate, long seed, Path checkpoint, boolean progress) {
+    public record Options(int epochs, int batchSize, float learningRate, long seed, Path checkpoint, boolean progress,
+                          int softBuckets) {
+
+        public Options {
+            if (softBuckets < 0) {
+                throw new IllegalArgumentException("soft buckets must be >= 0, got " + softBuckets);
+            }
+        }
+
+        public Options(int epochs, int batchSize, float learningRate, long seed, Path checkpoint, boolean progress) {
+            this(epochs, batchSize, learningRate, seed, checkpoint, progress, 0);
+        }
 
         public static Options of(int epochs, int batchSize, float learningRate, long seed) {
-            return new Options(epochs, batchSize, learningRate, seed, null, false);
+            return new Options(epochs, batchSize, learningRate, seed, null, false, 0);
+        }
+
+        public Options withSoftBuckets(int m) {
+            return new Options(epochs, batchSize, learningRate, seed, checkpoint, progress, m);
         }
     }
 
@@ -109,7 +135,8 @@ public final class LookupTrainer {
                 int from = b * o.batchSize();
                 int to = Math.min(rows, from + o.batchSize());
                 adam.zeroGrad();
-                double loss = lossAndGradient(x, target, order, from, to);
+                long sampleSeed = (o.seed() * 1_000_003L + epoch) * 1_000_033L + b;
+                double loss = lossAndGradient(x, target, order, from, to, o.softBuckets(), sampleSeed);
                 adam.step(o.learningRate());
                 sum += loss * (to - from);
                 if (progress != null) {
@@ -141,21 +168,37 @@ public final class LookupTrainer {
 
     /**
      * Adds dL/dparameters of the rows order[from..to) into the parameters' gradients (which the
-     * caller zeroes) and returns the loss L = mean squared error over those rows and all outputs.
+     * caller zeroes) and returns the loss L = mean squared error over those rows and all outputs
+     * (argmax form).
      */
     public double lossAndGradient(float[] x, float[] target, int[] order, int from, int to) {
+        return lossAndGradient(x, target, order, from, to, 0, 0L);
+    }
+
+    /** The table rows (k·2^tau + c)·d_out, or -1, of every kept bucket of the last call (for tests). */
+    int[] lastRows;
+
+    /**
+     * As {@link #lossAndGradient(float[], float[], int[], int, int)} with the soft relaxation over
+     * 1 + softBuckets buckets per token and table (see the class comment). The draws for row r come
+     * from a generator seeded by (sampleSeed, r): the same seed gives the same draws for the same z,
+     * whatever the thread count.
+     */
+    public double lossAndGradient(float[] x, float[] target, int[] order, int from, int to, int softBuckets,
+                                  long sampleSeed) {
         int count = to - from;
         int d = shape.inputDim();
         int dOut = shape.outputDim();
         int h = shape.tables();
         int tau = shape.bits();
+        int slots = 1 + softBuckets;
         float[] w = projectionWeight.value();
         float[] pb = projectionBias.value();
         float[] t = tables.value();
         float[] b = bias.value();
         float gScale = 2f / ((float) count * dOut);
-        int[] rowOf = new int[count * h];
-        float[] scoreOf = new float[count * h];
+        int[] rowOf = new int[count * h * slots];
+        float[] weightOf = new float[count * h * slots];
         float[] grads = new float[count * dOut];
         Chunk[] chunks = new Chunk[CHUNKS];
         Parallel.shared().forEach(CHUNKS, c -> {
@@ -164,18 +207,43 @@ public final class LookupTrainer {
             int c0 = from + (int) ((long) count * c / CHUNKS);
             int c1 = from + (int) ((long) count * (c + 1) / CHUNKS);
             float[] y = new float[dOut];
+            double[] u = new double[softBuckets * tau];
             for (int i = c0; i < c1; i++) {
                 int r = order == null ? i : order[i];
                 int bi = i - from;
                 Bh4.project(shape, w, pb, x, r * d, ch.z, 0, ch.stages);
+                if (softBuckets > 0) {
+                    SplittableRandom rnd = new SplittableRandom(sampleSeed * 0x9E3779B97F4A7C15L + r);
+                    for (int q = 0; q < u.length; q++) {
+                        u[q] = rnd.nextDouble();
+                    }
+                }
                 System.arraycopy(b, 0, y, 0, dOut);
                 for (int k = 0; k < h; k++) {
-                    int row = ((k << tau) + LookupMath.code(ch.z, k * tau, tau)) * dOut;
-                    float score = LookupMath.score(ch.z, k * tau, tau);
-                    rowOf[bi * h + k] = row;
-                    scoreOf[bi * h + k] = score;
-                    for (int j = 0; j < dOut; j++) {
-                        y[j] += score * t[row + j];
+                    int base = (bi * h + k) * slots;
+                    int code = LookupMath.code(ch.z, k * tau, tau);
+                    rowOf[base] = ((k << tau) + code) * dOut;
+                    weightOf[base] = LookupMath.score(ch.z, k * tau, tau);
+                    for (int sIdx = 1; sIdx < slots; sIdx++) {
+                        int cs = LookupMath.sampleBucket(ch.z, k * tau, tau, u, (sIdx - 1) * tau);
+                        int row = ((k << tau) + cs) * dOut;
+                        boolean seen = false;
+                        for (int q = base; q < base + sIdx; q++) {
+                            seen |= rowOf[q] == row;
+                        }
+                        // a repeated bucket is kept once: the set of buckets, each with its exact weight
+                        rowOf[base + sIdx] = seen ? -1 : row;
+                        weightOf[base + sIdx] = seen ? 0f : LookupMath.bucketWeight(ch.z, k * tau, tau, cs);
+                    }
+                    for (int sIdx = 0; sIdx < slots; sIdx++) {
+                        int row = rowOf[base + sIdx];
+                        if (row < 0) {
+                            continue;
+                        }
+                        float weight = weightOf[base + sIdx];
+                        for (int j = 0; j < dOut; j++) {
+                            y[j] += weight * t[row + j];
+                        }
                     }
                 }
                 int go = bi * dOut;
@@ -188,12 +256,23 @@ public final class LookupTrainer {
                 }
                 java.util.Arrays.fill(ch.dz, 0f);
                 for (int k = 0; k < h; k++) {
-                    int row = rowOf[bi * h + k];
-                    float dScore = 0f;
-                    for (int j = 0; j < dOut; j++) {
-                        dScore += grads[go + j] * t[row + j];
+                    int base = (bi * h + k) * slots;
+                    for (int sIdx = 0; sIdx < slots; sIdx++) {
+                        int row = rowOf[base + sIdx];
+                        if (row < 0) {
+                            continue;
+                        }
+                        float dWeight = 0f;
+                        for (int j = 0; j < dOut; j++) {
+                            dWeight += grads[go + j] * t[row + j];
+                        }
+                        if (sIdx == 0) {
+                            LookupMath.scoreGrad(ch.z, k * tau, tau, dWeight, ch.dz, k * tau);
+                        } else {
+                            int cs = row / dOut - (k << tau);
+                            LookupMath.bucketWeightGrad(ch.z, k * tau, tau, cs, dWeight, ch.dz, k * tau);
+                        }
                     }
-                    LookupMath.scoreGrad(ch.z, k * tau, tau, dScore, ch.dz, k * tau);
                 }
                 for (int j = 0; j < ch.dz.length; j++) {
                     ch.dProjectionBias[j] += ch.dz[j];
@@ -212,14 +291,21 @@ public final class LookupTrainer {
         float[] dT = tables.grad();
         Parallel.shared().forEach(h, k -> {
             for (int i = 0; i < count; i++) {
-                int row = rowOf[i * h + k];
-                float score = scoreOf[i * h + k];
                 int go = i * dOut;
-                for (int j = 0; j < dOut; j++) {
-                    dT[row + j] += score * grads[go + j];
+                for (int sIdx = 0; sIdx < slots; sIdx++) {
+                    int q = (i * h + k) * slots + sIdx;
+                    int row = rowOf[q];
+                    if (row < 0) {
+                        continue;
+                    }
+                    float weight = weightOf[q];
+                    for (int j = 0; j < dOut; j++) {
+                        dT[row + j] += weight * grads[go + j];
+                    }
                 }
             }
         });
+        lastRows = rowOf;
         return loss / ((double) count * dOut);
     }
 

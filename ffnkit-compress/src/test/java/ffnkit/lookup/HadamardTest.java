@@ -86,4 +86,30 @@ class HadamardTest {
         Hadamard.transform(b, 0, 256);
         assertArrayEquals(a, b, 1e-5f);
     }
+
+    @Test
+    void blockwiseLevelsAreBitIdenticalToTheColumnTransform() {
+        // the kernel's order: levels < b per block, then the levels >= b over all rows, then the scale
+        SplittableRandom rnd = new SplittableRandom(3);
+        int width = 2 * LookupKernel.VL;
+        for (int[] nb : new int[][] {{1, 1}, {2, 1}, {8, 8}, {64, 8}, {64, 16}, {512, 64}, {512, 2}, {256, 32}}) {
+            int n = nb[0];
+            int b = nb[1];
+            float[] a = new float[n * width];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) rnd.nextDouble(-3, 3);
+            }
+            float[] expected = a.clone();
+            Hadamard.transformColumns(expected, 0, n, width);
+            for (int blk = 0; blk < n; blk += b) {
+                Hadamard.levelsColumns(a, blk * width, b, width, 1, b);
+            }
+            Hadamard.levelsColumns(a, 0, n, width, b, n);
+            float s = Hadamard.scale(n);
+            for (int i = 0; i < a.length; i++) {
+                a[i] *= s;
+            }
+            assertArrayEquals(expected, a, 0f, "n=" + n + " b=" + b);
+        }
+    }
 }

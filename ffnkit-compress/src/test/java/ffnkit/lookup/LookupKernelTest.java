@@ -59,17 +59,23 @@ class LookupKernelTest {
                 new LookupShape(64, 64, 8, 8, LookupShape.ProjectionKind.BH4, 64),
                 new LookupShape(33, 40, 9, 4, LookupShape.ProjectionKind.DENSE, 64),
         };
-        LookupKernel.Tiling[] tilings = {new LookupKernel.Tiling(2048, 64, 8), new LookupKernel.Tiling(3, 5, 1),
-                new LookupKernel.Tiling(7, 16, 3)};
+        LookupKernel.Tiling[] tilings = {new LookupKernel.Tiling(2048, 8), new LookupKernel.Tiling(3, 1),
+                new LookupKernel.Tiling(7, 3)};
         for (int threads : new int[] {1, 2}) {
             Parallel.setThreads(threads);
             for (LookupShape shape : shapes) {
                 LookupFeedForward layer = layerWithBiases(shape, shape.hashCode());
+                LookupFeedForward bf16 = layer.withBf16Tables();
+                assertTrue(bf16.tablesAreBf16() && !layer.tablesAreBf16());
                 for (int rows : new int[] {1, 2, LookupKernel.SMALL_BATCH, LookupKernel.SMALL_BATCH + 1, 37, 100}) {
                     float[] x = randomInputs(rows, shape.inputDim(), rows * 31L + shape.inputDim());
                     for (LookupKernel.Tiling tiling : tilings) {
                         double e = relativeMaxError(layer, x, rows, tiling);
                         assertTrue(e < 1e-5, shape + " rows " + rows + " " + tiling + ": relative error " + e);
+                        // bf16 storage: the reference uses the same rounded tables and the kernel widens
+                        // them exactly, so only the summation order differs, as for f32
+                        double eb = relativeMaxError(bf16, x, rows, tiling);
+                        assertTrue(eb < 1e-5, shape + " bf16 rows " + rows + " " + tiling + ": relative error " + eb);
                     }
                 }
             }
@@ -96,5 +102,23 @@ class LookupKernelTest {
         int[] codes = new LookupFeedForwardReference(layer).codes(randomInputs(200, 64, 2), 200);
         long distinct = java.util.Arrays.stream(codes).distinct().count();
         assertTrue(distinct > 100, "only " + distinct + " distinct codes");
+    }
+
+    @Test
+    void bf16RoundingIsToNearestEven() {
+        // 1 + 2^-8 is halfway between the bf16 neighbours 1 and 1 + 2^-7: ties go to the even one (1)
+        assertEquals(1f, Bf16.round(1f + 0x1p-8f));
+        assertEquals(1f + 0x1p-6f, Bf16.round(1f + 0x1p-7f + 0x1p-8f)); // tie, odd lower neighbour: up
+        assertEquals(1f + 0x1p-7f, Bf16.round(1f + 0x1p-8f + 0x1p-12f)); // above the tie: up
+        assertEquals(-3f, Bf16.round(-3f));
+        assertTrue(Float.isNaN(Bf16.round(Float.NaN)));
+        assertEquals(Float.POSITIVE_INFINITY, Bf16.round(Float.POSITIVE_INFINITY));
+        SplittableRandom rnd = new SplittableRandom(4);
+        for (int i = 0; i < 10000; i++) {
+            float f = (float) (rnd.nextDouble(-10, 10));
+            float r = Bf16.round(f);
+            assertTrue(Math.abs(r - f) <= Math.abs(f) * 0x1p-8f, f + " -> " + r); // half a bf16 ulp
+            assertEquals(r, Bf16.round(r)); // idempotent: r is bf16
+        }
     }
 }
