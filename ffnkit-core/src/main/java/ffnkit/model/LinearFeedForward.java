@@ -11,7 +11,11 @@ public final class LinearFeedForward implements FeedForward {
     private final Linear up;
     private final Activation activation;
     private final Linear down;
-    private final Scratch hidden = new Scratch();
+    /**
+     * Shared by every instance (per thread): the hidden activations live only inside forward,
+     * and forward never runs another LinearFeedForward, so layers can take turns with one buffer.
+     */
+    private static final Scratch HIDDEN = new Scratch(Scratch.SHARED_MAX_KEPT);
 
     public LinearFeedForward(Linear up, Activation activation, Linear down) {
         if (up.outputDim() != down.inputDim()) {
@@ -35,7 +39,7 @@ public final class LinearFeedForward implements FeedForward {
 
     /** out = FFN(x) + residual (residual may be null, and must not be {@code out}). */
     public void forward(float[] x, int rows, float[] residual, float[] out) {
-        float[] h = hidden.get(rows * up.outputDim());
+        float[] h = HIDDEN.get(rows * up.outputDim());
         up.forward(x, rows, activation, null, h);
         down.forward(h, rows, Activation.NONE, residual, out);
     }

@@ -9,12 +9,27 @@ package ffnkit.model;
 final class Scratch {
 
     static final int MAX_KEPT = 1 << 20;
+    /**
+     * Cap for buffers shared by all instances of a class (one per thread, not per layer): large
+     * enough for the hidden activations of a 32 x 128 batch (6.3 M floats at width 1536), whose
+     * per-call allocation and zeroing ran serially between parallel kernels.
+     */
+    static final int SHARED_MAX_KEPT = 8 << 20;
 
     private final ThreadLocal<float[]> buffer = new ThreadLocal<>();
+    private final int maxKept;
+
+    Scratch() {
+        this(MAX_KEPT);
+    }
+
+    Scratch(int maxKept) {
+        this.maxKept = maxKept;
+    }
 
     /** A buffer of at least n floats; its contents are undefined. */
     float[] get(int n) {
-        if (n > MAX_KEPT) {
+        if (n > maxKept) {
             return new float[n];
         }
         float[] b = buffer.get();
