@@ -34,6 +34,39 @@ class EncoderKernelsTest {
         }
     }
 
+    /** Whole sequences per thread (SequenceGroups) and kernels split across threads give the same states. */
+    @Test
+    void sequenceParallelPathMatchesReference() {
+        int d = 64, heads = 4, m = 256, vocab = 50, positions = 48;
+        Random rnd = new Random(5);
+        BertConfig config = new BertConfig(vocab, d, 2, heads, m, positions, 2, 1e-12f, Pooling.MEAN, true, positions);
+        BertWeights weights = RandomWeights.fanInScaled(config, rnd);
+        int[] lengths = {30, 35, 25, 40, 28, 32};
+        int[][] ids = new int[lengths.length][];
+        for (int s = 0; s < ids.length; s++) {
+            ids[s] = new int[lengths[s]];
+            for (int t = 0; t < lengths[s]; t++) {
+                ids[s][t] = rnd.nextInt(vocab);
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertNotNull(SequenceGroups.balanced(lengths, 2), "batch must take the grouped path");
+        float[] slow = reference(weights, ids);
+        int before = ffnkit.kernels.Parallel.shared().threads();
+        try {
+            ffnkit.kernels.Parallel.setThreads(2);
+            Encoder encoder = Encoder.of(weights);
+            float[] grouped = encoder.hiddenStates(ids);
+            // An observer forces the kernel-parallel path (observers are not thread-safe).
+            float[] split = encoder.hiddenStates(ids, (layer, x, rows) -> { });
+            for (int i = 0; i < slow.length; i++) {
+                assertEquals(slow[i], grouped[i], 1e-4, "grouped, hidden state " + i);
+                assertEquals(slow[i], split[i], 1e-4, "split kernels, hidden state " + i);
+            }
+        } finally {
+            ffnkit.kernels.Parallel.setThreads(before);
+        }
+    }
+
     private static float[] reference(BertWeights w, int[][] ids) {
         BertConfig c = w.config();
         int d = c.hidden(), m = c.intermediate();
