@@ -48,6 +48,8 @@ class GemmTest {
             out.add(Arguments.of(97, 1536, 384, true, true, Activation.NONE, threads));
             out.add(Arguments.of(1, 1536, 384, true, true, Activation.NONE, threads));
             out.add(Arguments.of(50, 600, 70, false, true, Activation.GELU, threads));
+            // More rows than one sweep (Gemm.SWEEP) and more panels than one B block (Gemm.NC).
+            out.add(Arguments.of(Gemm.SWEEP * 2 + 5, 40, Gemm.NC * Gemm.NR * 2 + 3, true, true, Activation.NONE, threads));
         }
         return out.stream();
     }
