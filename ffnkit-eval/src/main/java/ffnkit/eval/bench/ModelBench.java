@@ -17,10 +17,13 @@ import java.util.List;
  */
 public final class ModelBench {
 
-    /** One configuration's result; ortMs and speedup are NaN without ONNX Runtime. */
+    /**
+     * One configuration's result; ortMs and its speedup are NaN without ONNX Runtime, baselineMs
+     * and its speedup (baseline ms / our ms) NaN without a baseline encoder.
+     */
     public record Result(int batch, int seq, int threads, double ms, double ortMs, double speedupVsOrt,
                          double sequencesPerSecond, double ortSequencesPerSecond, double gflops, double ortGflops,
-                         long peakRssMb) {
+                         long peakRssMb, double baselineMs, double speedupVsBaseline) {
     }
 
     private ModelBench() {
@@ -66,20 +69,38 @@ public final class ModelBench {
      */
     public static Result run(Encoder encoder, OrtEncoder ort, int[][] ids, int threads, int warmup, int repetitions)
             throws Exception {
+        return run(encoder, null, ort, ids, threads, warmup, repetitions);
+    }
+
+    /**
+     * @param baseline another encoder of ours (the dense model a compressed one came from), run in
+     *                 the same alternation, or null
+     */
+    public static Result run(Encoder encoder, Encoder baseline, OrtEncoder ort, int[][] ids, int threads, int warmup,
+                             int repetitions) throws Exception {
         int batch = ids.length;
         int seq = ids[0].length;
         for (int i = 0; i < warmup; i++) {
             encoder.embed(ids);
+            if (baseline != null) {
+                baseline.embed(ids);
+            }
             if (ort != null) {
                 ort.hiddenStates(ids);
             }
         }
         double[] ours = new double[repetitions];
+        double[] base = new double[repetitions];
         double[] theirs = new double[repetitions];
         for (int r = 0; r < repetitions; r++) {
             long t0 = System.nanoTime();
             encoder.embed(ids);
             ours[r] = (System.nanoTime() - t0) / 1e6;
+            if (baseline != null) {
+                long tb = System.nanoTime();
+                baseline.embed(ids);
+                base[r] = (System.nanoTime() - tb) / 1e6;
+            }
             if (ort != null) {
                 long t1 = System.nanoTime();
                 ort.hiddenStates(ids);
@@ -88,11 +109,12 @@ public final class ModelBench {
         }
         double ms = median(ours);
         double ortMs = ort == null ? Double.NaN : median(theirs);
+        double baseMs = baseline == null ? Double.NaN : median(base);
         long ffnFlops = encoder.layers().get(0).feedForward().flopsPerToken();
         double flops = flops(encoder.config(), ffnFlops, batch, seq);
         double denseFlops = flops(encoder.config(), 4L * encoder.config().hidden() * encoder.config().intermediate(), batch, seq);
         return new Result(batch, seq, threads, ms, ortMs, ortMs / ms, batch * 1000.0 / ms, batch * 1000.0 / ortMs,
-                flops / ms / 1e6, denseFlops / ortMs / 1e6, peakRssMb());
+                flops / ms / 1e6, denseFlops / ortMs / 1e6, peakRssMb(), baseMs, baseMs / ms);
     }
 
     /** Peak resident memory of this process (VmHWM): the JVM heap, our weights and ONNX Runtime's together. */
