@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the FFSplit tables of docs/RESULTS.md on all-MiniLM-L6-v2: each setting with and
 # without the split at the same FFN budget, fidelity on the held-out parity sentences, retrieval on
-# a seeded slice of wordnet-gloss-example, size. One JSON line per model in $OUT/results.jsonl.
+# a seeded slice of wordnet-gloss-example, size. One JSON line per model in $OUT/results.jsonl; speed
+# of the low-rank models (batch x seq, vs the dense engine and ONNX Runtime) in $OUT/speed.jsonl.
 # Usage: scripts/ffsplit-experiment.sh [OUT_DIR] [QUERIES] [CORPUS]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,4 +51,31 @@ for light in rtn awq; do
     run "vanilla-$light-$bits" --heavy 0 --light $light --bits $bits
   done
 done
-echo "results: $OUT/results.jsonl" >&2
+# Speed (Table A): each low-rank model against its dense original and ONNX Runtime in one process
+# (the three alternate), batch 8/32 x seq 128/256, 2 threads. One locked run per model, since the
+# machine is shared; the load average before and after goes into each row. SPEED=0 skips this.
+speed() { # name, model
+  grep -q "\"name\": \"$1\"" "$OUT/speed.jsonl" && return 0
+  local before js after
+  before=$(cut -d' ' -f1-3 /proc/loadavg)
+  js=$(flock /tmp/ffnkit-bench.lock ./ffnkit bench --model "$2" --vs-model $MODEL --vs-onnxruntime --batch 8,32 \
+    --seq 128,256 --threads 2 --repetitions "${REPS:-5}" --warmup 2 --json 2>/dev/null)
+  after=$(cut -d' ' -f1-3 /proc/loadavg)
+  python3 - "$1" "$js" "$before" "$after" >> "$OUT/speed.jsonl" <<'PY'
+import json, sys, datetime
+name, js, before, after = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]
+date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+for r in js["results"]:
+    print(json.dumps({"name": name, "batch": r["batch"], "seq": r["seq"], "threads": r["threads"], "ms": r["ms"],
+                      "dense_ms": r["baseline_ms"], "speedup_vs_dense": r["speedup_vs_baseline"], "ort_ms": r["ort_ms"],
+                      "speedup_vs_ort": r["speedup_vs_ort"], "date": date, "load_before": before, "load_after": after}))
+PY
+}
+if [ "${SPEED:-1}" != 0 ]; then
+  touch "$OUT/speed.jsonl"
+  speed baseline $MODEL   # dense against itself: shows how far apart two identical runs land
+  for f in "$OUT"/split25-*-r*.safetensors "$OUT"/vanilla-*-r*.safetensors; do
+    [ -f "$f" ] && speed "$(basename "$f" .safetensors)" "$f"
+  done
+fi
+echo "results: $OUT/results.jsonl, $OUT/speed.jsonl" >&2

@@ -32,6 +32,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--vs-onnxruntime", description = "Also run ONNX Runtime (ALL_OPT, same intra-op threads) on the model's ONNX original, alternating with ours.")
     boolean vsOrt;
 
+    @Option(names = "--vs-model", paramLabel = "MODEL", description = "Also run this model of ours (e.g. the dense built-in model a saved compressed one came from), alternating with the first, and report the speedup over it.")
+    String vsModel;
+
     @Option(names = "--repetitions", defaultValue = "10", paramLabel = "N", description = "Timed runs per engine and configuration (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
@@ -48,7 +51,8 @@ final class BenchCommand implements Callable<Integer> {
         if (repetitions < 1 || warmup < 0) {
             throw new UserError("--repetitions must be at least 1 and --warmup at least 0");
         }
-        try (EmbeddingModel m = model.open()) {
+        try (EmbeddingModel m = model.open();
+             EmbeddingModel base = vsModel == null ? null : model.open(vsModel)) {
             int threads = Parallel.shared().threads();
             int max = m.encoder().config().maxPositions();
             for (int s : seqList) {
@@ -64,7 +68,8 @@ final class BenchCommand implements Callable<Integer> {
                     for (int b : batchList) {
                         System.err.printf("bench: batch %d x seq %d, %d threads...%n", b, s, threads);
                         int[][] ids = ModelBench.realSequences(stream, b, s, clsId(m), sepId(m));
-                        results.add(ModelBench.run(m.encoder(), ort, ids, threads, warmup, repetitions));
+                        results.add(ModelBench.run(m.encoder(), base == null ? null : base.encoder(), ort, ids, threads,
+                                warmup, repetitions));
                     }
                 }
             } finally {
@@ -72,7 +77,7 @@ final class BenchCommand implements Callable<Integer> {
                     ort.close();
                 }
             }
-            print(m.name(), results);
+            print(m.name(), base == null ? null : base.name(), results);
         }
         return 0;
     }
@@ -97,11 +102,14 @@ final class BenchCommand implements Callable<Integer> {
         return m.tokenize(List.of(""))[0][1];
     }
 
-    private void print(String name, List<ModelBench.Result> results) throws Exception {
+    private void print(String name, String baseName, List<ModelBench.Result> results) throws Exception {
         if (json) {
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode root = mapper.createObjectNode();
             root.put("model", name);
+            if (baseName != null) {
+                root.put("baseline_model", baseName);
+            }
             root.put("cpu_cores", Runtime.getRuntime().availableProcessors());
             ArrayNode list = root.putArray("results");
             for (ModelBench.Result r : results) {
@@ -112,6 +120,10 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("ms", r.ms());
                 o.put("sequences_per_s", r.sequencesPerSecond());
                 o.put("gflops", r.gflops());
+                if (baseName != null) {
+                    o.put("baseline_ms", r.baselineMs());
+                    o.put("speedup_vs_baseline", r.speedupVsBaseline());
+                }
                 if (vsOrt) {
                     o.put("ort_ms", r.ortMs());
                     o.put("ort_sequences_per_s", r.ortSequencesPerSecond());
@@ -137,6 +149,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.println("model: " + name);
         System.out.print(t);
+        if (baseName != null) {
+            for (ModelBench.Result r : results) {
+                System.out.printf("batch %d x seq %d: %s %.1f ms, speedup vs %s %.2fx%n", r.batch(), r.seq(), baseName,
+                        r.baselineMs(), baseName, r.speedupVsBaseline());
+            }
+        }
     }
 
     private static String fmt(double v) {

@@ -61,11 +61,22 @@ public final class Gemm {
     /** Work chunks per thread: balance when threads start late or run at different speeds. */
     private static final int CHUNKS_PER_THREAD = 4;
 
-    /** Per-thread workspace for edge tiles: MR x KC rows of A (zero-padded), then an MR x NR C tile. */
-    private static final ThreadLocal<float[]> WORK = ThreadLocal.withInitial(() -> new float[MR * KC + MR * NR]);
-    private static final int TILE = MR * KC;
+    /**
+     * The longest K block: K is cut into round(k / KC) equal blocks, so a K slightly above KC (the
+     * FFSplit down-projection's K = heavy + rank, e.g. 384 + 38) is one block, not a full block
+     * plus a 38-deep one that reloads and stores every C tile again.
+     */
+    private static final int KC_MAX = KC + KC / 2 + 1;
+    /** Per-thread workspace for edge tiles: MR x KC_MAX rows of A (zero-padded), then an MR x NR C tile. */
+    private static final ThreadLocal<float[]> WORK = ThreadLocal.withInitial(() -> new float[MR * KC_MAX + MR * NR]);
+    private static final int TILE = MR * KC_MAX;
 
     private Gemm() {
+    }
+
+    /** Rows of the micro-tile: callers that cut M into chunks keep chunk edges on multiples of it. */
+    public static int rowTile() {
+        return MR;
     }
 
     /** c[m x n] = act(a[m x k]·b + bias) + residual; bias and residual may be null. */
@@ -80,6 +91,16 @@ public final class Gemm {
      */
     public static void matmul(float[] a, int aOff, int lda, int m, PackedMatrix b, float[] bias, Activation act,
                               float[] residual, float[] c, int cOff, int ldc) {
+        matmul(a, aOff, lda, m, b, bias, act, b.cols(), residual, c, cOff, ldc);
+    }
+
+    /**
+     * As above, with the activation applied to columns [0, actColumns) only: the FFSplit
+     * up-projection computes the heavy neurons (activated) and the light part's low-rank bottleneck
+     * (not activated) in one GEMM.
+     */
+    public static void matmul(float[] a, int aOff, int lda, int m, PackedMatrix b, float[] bias, Activation act,
+                              int actColumns, float[] residual, float[] c, int cOff, int ldc) {
         int k = b.rows();
         int n = b.cols();
         check(a, aOff, lda, m, k, "a");
@@ -93,11 +114,15 @@ public final class Gemm {
         if (c == a || c == residual) {
             throw new IllegalArgumentException("c must not alias a or residual");
         }
+        if (actColumns < 0 || actColumns > n) {
+            throw new IllegalArgumentException("activation columns " + actColumns + " outside 0.." + n);
+        }
         if (m == 0 || n == 0) {
             return;
         }
-        Job job = new Job(a, aOff, lda, m, k, n, b.data(), bias, act == null ? Activation.NONE : act, residual,
-                c, cOff, ldc);
+        Activation a2 = act == null || actColumns == 0 ? Activation.NONE : act;
+        Job job = new Job(a, aOff, lda, m, k, n, b.data(), bias, a2, a2 == Activation.NONE ? 0 : actColumns,
+                residual, c, cOff, ldc);
         int panels = PackedMatrix.panels(n);
         Parallel pool = Parallel.shared();
         int threads = pool.threads();
@@ -141,7 +166,7 @@ public final class Gemm {
 
     /** One call's operands; run() computes a rectangle of C (rows x column panels). */
     private record Job(float[] a, int aOff, int lda, int m, int k, int n, float[] b, float[] bias, Activation act,
-                       float[] residual, float[] c, int cOff, int ldc) {
+                       int actEnd, float[] residual, float[] c, int cOff, int ldc) {
 
         void run(int rowFrom, int rowTo, int panelFrom, int panelTo) {
             float[] ws = WORK.get();
@@ -166,10 +191,12 @@ public final class Gemm {
 
         /** Rows [rowFrom, rowTo) x panels [panelFrom, panelTo): a block of B that stays in L2. */
         private void block(int rowFrom, int rowTo, int panelFrom, int panelTo, float[] ws) {
+            int kBlocks = Math.max(1, Math.round((float) k / KC));
+            int kcBlock = (k + kBlocks - 1) / kBlocks;
             for (int i0 = rowFrom; i0 < rowTo; i0 += MC) {
                 int rows = Math.min(MC, rowTo - i0);
-                for (int k0 = 0; k0 < k; k0 += KC) {
-                    int kc = Math.min(KC, k - k0);
+                for (int k0 = 0; k0 < k; k0 += kcBlock) {
+                    int kc = Math.min(kcBlock, k - k0);
                     boolean first = k0 == 0;
                     boolean last = k0 + kc == k;
                     for (int jp = panelFrom; jp < panelTo; jp++) {
@@ -181,6 +208,20 @@ public final class Gemm {
                             if (rr == MR && col + NR <= n) {
                                 kernel(a, aOff + row * lda + k0, lda, bOff, kc, rr, c, cOff + row * ldc + col, ldc,
                                         first);
+                            } else if (rr == MR) {
+                                // Last column panel, full rows: A is read in place, only C goes through
+                                // the scratch tile (thin N such as a low-rank bottleneck hits this on
+                                // every row tile, so no A copy here).
+                                int width = n - col;
+                                if (!first) {
+                                    for (int i = 0; i < MR; i++) {
+                                        System.arraycopy(c, cOff + (row + i) * ldc + col, ws, TILE + i * NR, width);
+                                    }
+                                }
+                                kernel(a, aOff + row * lda + k0, lda, bOff, kc, rr, ws, TILE, NR, first);
+                                for (int i = 0; i < MR; i++) {
+                                    System.arraycopy(ws, TILE + i * NR, c, cOff + (row + i) * ldc + col, width);
+                                }
                             } else {
                                 // Edge tile (last rows or last panel): zero-padded A rows and a scratch C
                                 // tile, so the kernels only ever do full, unmasked vector loads and stores.
@@ -234,15 +275,18 @@ public final class Gemm {
                 return;
             }
             int width = Math.min(NR, n - col);
+            // Columns [0, actEnd) take the activation (all of them unless a caller asked otherwise).
+            int activated = act == Activation.GELU ? Math.max(0, Math.min(width, actEnd - col)) : 0;
             for (int i = row; i < row + rows; i++) {
                 int off = cOff + i * ldc + col;
-                if (act == Activation.GELU) {
-                    VectorMath.gelu(c, off, width, bias, col);
+                if (activated > 0) {
+                    VectorMath.gelu(c, off, activated, bias, col);
                     if (residual != null) {
-                        add(c, off, width, null, 0, residual);
+                        add(c, off, activated, null, 0, residual);
                     }
-                } else {
-                    add(c, off, width, bias, col, residual);
+                }
+                if (activated < width) {
+                    add(c, off + activated, width - activated, bias, col + activated, residual);
                 }
             }
         }

@@ -16,6 +16,8 @@ public final class LinearFeedForward implements FeedForward {
      * and forward never runs another LinearFeedForward, so layers can take turns with one buffer.
      */
     private static final Scratch HIDDEN = new Scratch(Scratch.SHARED_MAX_KEPT);
+    /** Row-chunked form when both projections are low rank (see FusedLowRankFfn), else null. */
+    private final FusedLowRankFfn fused;
 
     public LinearFeedForward(Linear up, Activation activation, Linear down) {
         if (up.outputDim() != down.inputDim()) {
@@ -25,6 +27,7 @@ public final class LinearFeedForward implements FeedForward {
         this.up = up;
         this.activation = activation;
         this.down = down;
+        this.fused = up instanceof LowRankLinear && down instanceof LowRankLinear ? FusedLowRankFfn.of(null, this) : null;
     }
 
     /** The same computation as a dense FFN (its layers are shared, not copied). */
@@ -39,6 +42,20 @@ public final class LinearFeedForward implements FeedForward {
 
     /** out = FFN(x) + residual (residual may be null, and must not be {@code out}). */
     public void forward(float[] x, int rows, float[] residual, float[] out) {
+        if (fused != null) {
+            fused.forward(x, rows, residual, out);
+        } else {
+            forwardReference(x, rows, residual, out);
+        }
+    }
+
+    /** Whether {@link #forward} runs the row-chunked low-rank form. */
+    public boolean isFused() {
+        return fused != null;
+    }
+
+    /** up, activation, down, one whole-batch GEMM after the other: what the fused form must reproduce. */
+    public void forwardReference(float[] x, int rows, float[] residual, float[] out) {
         float[] h = HIDDEN.get(rows * up.outputDim());
         up.forward(x, rows, activation, null, h);
         down.forward(h, rows, Activation.NONE, residual, out);

@@ -11,6 +11,8 @@ public final class SplitFeedForward implements FeedForward {
     private final FeedForward heavy;
     private final FeedForward light;
     private final Scratch lightOut = new Scratch();
+    /** The four-GEMM form when heavy is dense and light is low rank (see FusedLowRankFfn), else null. */
+    private final FusedLowRankFfn fused;
 
     public SplitFeedForward(FeedForward heavy, FeedForward light) {
         if (heavy.inputDim() != light.inputDim() || heavy.outputDim() != light.outputDim()) {
@@ -19,14 +21,34 @@ public final class SplitFeedForward implements FeedForward {
         }
         this.heavy = heavy;
         this.light = light;
+        this.fused = heavy instanceof LinearFeedForward h && light instanceof LinearFeedForward l
+                ? FusedLowRankFfn.of(h, l) : null;
     }
 
     @Override
     public void forward(float[] x, int rows, float[] out) {
+        if (fused != null) {
+            fused.forward(x, rows, null, out);
+        } else {
+            forwardReference(x, rows, out);
+        }
+    }
+
+    /** Whether {@link #forward} runs the fused four-GEMM form (heavy dense, light low rank). */
+    public boolean isFused() {
+        return fused != null;
+    }
+
+    /** heavy(x) + light(x), each part run on its own: the computation the fused form must reproduce. */
+    public void forwardReference(float[] x, int rows, float[] out) {
         float[] l = lightOut.get(rows * outputDim());
-        light.forward(x, rows, l);
+        if (light instanceof LinearFeedForward lf) {
+            lf.forwardReference(x, rows, null, l);
+        } else {
+            light.forward(x, rows, l);
+        }
         if (heavy instanceof LinearFeedForward h) {
-            h.forward(x, rows, l, out); // the sum rides in the down-projection's residual epilogue
+            h.forwardReference(x, rows, l, out); // the sum rides in the down-projection's residual epilogue
         } else {
             heavy.forward(x, rows, out);
             int n = rows * outputDim();

@@ -50,6 +50,8 @@ class GemmTest {
             out.add(Arguments.of(50, 600, 70, false, true, Activation.GELU, threads));
             // More rows than one sweep (Gemm.SWEEP) and more panels than one B block (Gemm.NC).
             out.add(Arguments.of(Gemm.SWEEP * 2 + 5, 40, Gemm.NC * Gemm.NR * 2 + 3, true, true, Activation.NONE, threads));
+            out.add(Arguments.of(100, 422, 384, true, false, Activation.NONE, threads));
+            out.add(Arguments.of(100, 1152, 38, false, false, Activation.NONE, threads));
         }
         return out.stream();
     }
@@ -151,6 +153,39 @@ class GemmTest {
                 assertEquals(42f, cBig[i], "padding at " + i + " was written");
             } else {
                 assertEquals(expected[r * n + col], cBig[i], 1e-4, "c[" + r + "," + col + "]");
+            }
+        }
+    }
+
+    /** GELU on the first columns only (the fused FFSplit up-projection): both parts vs the reference. */
+    @Test
+    void activationOnLeadingColumnsOnly() {
+        Random r = new Random(21);
+        for (int threads = 1; threads <= 2; threads++) {
+            Parallel.setThreads(threads);
+            for (int[] shape : new int[][] {{50, 40, 422, 384}, {7, 17, 70, 33}, {130, 384, 45, 32}, {9, 5, 20, 0}, {9, 5, 20, 20}}) {
+                int m = shape[0], k = shape[1], n = shape[2], act = shape[3];
+                float[] a = new float[m * k];
+                float[] b = new float[k * n];
+                float[] bias = new float[n];
+                for (float[] v : new float[][] {a, b, bias}) {
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = (float) r.nextGaussian();
+                    }
+                }
+                float[] gelu = new float[m * n];
+                float[] plain = new float[m * n];
+                GemmReference.matmul(a, m, k, b, n, bias, Activation.GELU, null, gelu);
+                GemmReference.matmul(a, m, k, b, n, bias, Activation.NONE, null, plain);
+                float[] got = new float[m * n];
+                Gemm.matmul(a, 0, k, m, PackedMatrix.pack(b, k, n), bias, Activation.GELU, act, null, got, 0, n);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        float want = j < act ? gelu[i * n + j] : plain[i * n + j];
+                        assertEquals(want, got[i * n + j], 1e-4 * Math.max(1, Math.abs(want)),
+                                "m=" + m + " k=" + k + " n=" + n + " act columns " + act + " at " + i + "," + j);
+                    }
+                }
             }
         }
     }

@@ -93,6 +93,72 @@ class SlotsTest {
                         new DenseLinear(new float[2 * (d + 1)], 2, d + 1, null))));
     }
 
+    static LowRankLinear randomLowRank(Random r, int in, int rank, int out, boolean biasA, boolean biasB) {
+        return new LowRankLinear(new DenseLinear(random(r, in * rank, 0.4f), in, rank, biasA ? random(r, rank, 0.1f) : null),
+                new DenseLinear(random(r, rank * out, 0.4f), rank, out, biasB ? random(r, out, 0.1f) : null));
+    }
+
+    /**
+     * The fused four-GEMM split (heavy up + light A1 in one GEMM, [h_H | h_L·A2]·[V_H ; B2] in
+     * another, rows in per-thread chunks) against the parts run one by one. Ranks 38 and 32 are
+     * MiniLM's rank 10% and a whole panel; 5 and 7 exercise unequal ranks; row counts below and
+     * above the chunking threshold; b2 held by either part; one and two threads.
+     */
+    @Test
+    void fusedSplitMatchesThePartsRunOneByOne() {
+        Random r = new Random(11);
+        int d = 40;
+        int previous = ffnkit.kernels.Parallel.shared().threads();
+        try {
+            for (int threads : new int[] {1, 2}) {
+                ffnkit.kernels.Parallel.setThreads(threads);
+                int[][] shapes = {{32, 38, 38, 90}, {24, 7, 5, 61}, {32, 32, 32, 96}, {17, 3, 9, 40}};
+                for (int[] sh : shapes) {
+                    int heavyWidth = sh[0];
+                    boolean b2InHeavy = sh[1] % 2 == 0;
+                    LinearFeedForward heavy = new LinearFeedForward(
+                            new DenseLinear(random(r, d * heavyWidth, 0.3f), d, heavyWidth, random(r, heavyWidth, 0.1f)),
+                            Activation.GELU,
+                            new DenseLinear(random(r, heavyWidth * d, 0.3f), heavyWidth, d, b2InHeavy ? random(r, d, 0.1f) : null));
+                    LinearFeedForward light = new LinearFeedForward(randomLowRank(r, d, sh[1], sh[3], sh[1] == 7, true),
+                            Activation.GELU, randomLowRank(r, sh[3], sh[2], d, sh[2] == 9, !b2InHeavy));
+                    SplitFeedForward split = new SplitFeedForward(heavy, light);
+                    assertTrue(split.isFused(), "dense heavy + low-rank light must take the fused path");
+                    assertTrue(light.isFused(), "a low-rank FFN must take the chunked path");
+                    for (int rows : new int[] {1, 5, 191, 200, 437}) {
+                        float[] x = random(r, rows * d, 1f);
+                        float[] want = new float[rows * d];
+                        float[] got = new float[rows * d];
+                        split.forwardReference(x, rows, want);
+                        split.forward(x, rows, got);
+                        String what = "split " + java.util.Arrays.toString(sh) + " rows " + rows + " threads " + threads;
+                        assertClose(want, got, 2e-5, what);
+                        // The vanilla form (no heavy part) through the same fast path, with a residual.
+                        float[] residual = random(r, rows * d, 1f);
+                        light.forwardReference(x, rows, residual, want);
+                        light.forward(x, rows, residual, got);
+                        assertClose(want, got, 2e-5, "low-rank " + what);
+                    }
+                }
+            }
+        } finally {
+            ffnkit.kernels.Parallel.setThreads(previous);
+        }
+    }
+
+    @Test
+    void splitWithANonDenseHeavyPartIsNotFused() {
+        Random r = new Random(12);
+        LinearFeedForward lowRank = new LinearFeedForward(randomLowRank(r, 8, 2, 12, false, true), Activation.GELU,
+                randomLowRank(r, 12, 2, 8, false, true));
+        assertTrue(!new SplitFeedForward(lowRank, lowRank).isFused());
+        LinearFeedForward dense = new LinearFeedForward(new DenseLinear(random(r, 8 * 4, 1f), 8, 4, null),
+                Activation.GELU, new DenseLinear(random(r, 4 * 8, 1f), 4, 8, null));
+        assertTrue(!dense.isFused());
+        assertTrue(!new SplitFeedForward(dense, dense).isFused());
+        assertTrue(new SplitFeedForward(dense, lowRank).isFused());
+    }
+
     @Test
     void lowRankIsTheProductOfItsFactors() {
         Random r = new Random(3);

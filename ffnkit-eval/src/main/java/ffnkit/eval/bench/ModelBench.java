@@ -17,10 +17,13 @@ import java.util.List;
  */
 public final class ModelBench {
 
-    /** One configuration's result; ortMs and speedup are NaN without ONNX Runtime. */
+    /**
+     * One configuration's result; ortMs and its speedup are NaN without ONNX Runtime, baselineMs
+     * and its speedup (baseline ms / our ms) NaN without a baseline encoder.
+     */
     public record Result(int batch, int seq, int threads, double ms, double ortMs, double speedupVsOrt,
                          double sequencesPerSecond, double ortSequencesPerSecond, double gflops, double ortGflops,
-                         long peakRssMb) {
+                         long peakRssMb, double baselineMs, double speedupVsBaseline) {
     }
 
     private ModelBench() {
@@ -60,57 +63,83 @@ public final class ModelBench {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    /** Timed runs of one engine in a row before switching to the other. */
-    static final int BLOCK = 3;
-
     /**
      * @param ort ONNX Runtime on the reference model, or null to time ours alone
      * @param repetitions timed runs per engine after {@code warmup} untimed ones
      */
+    /** Timed runs of one engine in a row before switching to the next. */
+    static final int BLOCK = 3;
+
     public static Result run(Encoder encoder, OrtEncoder ort, int[][] ids, int threads, int warmup, int repetitions)
             throws Exception {
+        return run(encoder, null, ort, ids, threads, warmup, repetitions);
+    }
+
+    /**
+     * @param baseline another encoder of ours (the dense model a compressed one came from), run in
+     *                 the same alternation, or null
+     */
+    public static Result run(Encoder encoder, Encoder baseline, OrtEncoder ort, int[][] ids, int threads, int warmup,
+                             int repetitions) throws Exception {
         int batch = ids.length;
         int seq = ids[0].length;
         for (int i = 0; i < warmup; i++) {
             encoder.embed(ids);
+            if (baseline != null) {
+                baseline.embed(ids);
+            }
             if (ort != null) {
                 ort.hiddenStates(ids);
             }
         }
-        double[] ours = new double[repetitions];
-        double[] theirs = new double[repetitions];
-        // Engines alternate in blocks: an untimed run, then up to BLOCK timed ones of the same
-        // engine. ONNX Runtime's intra-op threads keep spinning for a while after a run (ours for
-        // 0.2 ms); on a machine with as many cores as threads that steals the cores from whichever
-        // engine runs next, so each engine is timed in its own steady state, as when it runs alone,
-        // while alternation still spreads the machine's noise over both.
-        for (int done = 0; done < repetitions; ) {
+        // The engines take turns in blocks: an untimed run, then up to BLOCK timed ones of the same
+        // engine, the lead rotating. ONNX Runtime's intra-op threads keep spinning for a while after
+        // a run (ours for 0.2 ms); on a machine with as many cores as threads that steals the cores
+        // from whichever engine runs next (ours timed right after ORT: 155 ms, alone: 124 ms at
+        // 8 x 128), so each engine is timed in its own steady state, as when it runs alone, while
+        // alternation still spreads the machine's noise over all of them.
+        List<Engine> engines = new ArrayList<>();
+        engines.add(new Engine(() -> encoder.embed(ids), new double[repetitions]));
+        if (baseline != null) {
+            engines.add(new Engine(() -> baseline.embed(ids), new double[repetitions]));
+        }
+        if (ort != null) {
+            engines.add(new Engine(() -> ort.hiddenStates(ids), new double[repetitions]));
+        }
+        int round = 0;
+        for (int done = 0; done < repetitions; round++) {
             int block = Math.min(BLOCK, repetitions - done);
-            if (ort != null) {
-                encoder.embed(ids);
-            }
-            for (int i = 0; i < block; i++) {
-                long t0 = System.nanoTime();
-                encoder.embed(ids);
-                ours[done + i] = (System.nanoTime() - t0) / 1e6;
-            }
-            if (ort != null) {
-                ort.hiddenStates(ids);
+            for (int e = 0; e < engines.size(); e++) {
+                Engine engine = engines.get((round + e) % engines.size());
+                if (engines.size() > 1) {
+                    engine.run.run();
+                }
                 for (int i = 0; i < block; i++) {
-                    long t1 = System.nanoTime();
-                    ort.hiddenStates(ids);
-                    theirs[done + i] = (System.nanoTime() - t1) / 1e6;
+                    long t0 = System.nanoTime();
+                    engine.run.run();
+                    engine.ms[done + i] = (System.nanoTime() - t0) / 1e6;
                 }
             }
             done += block;
         }
+        double[] ours = engines.get(0).ms;
+        double[] base = baseline == null ? null : engines.get(1).ms;
+        double[] theirs = ort == null ? null : engines.get(engines.size() - 1).ms;
         double ms = median(ours);
         double ortMs = ort == null ? Double.NaN : median(theirs);
+        double baseMs = baseline == null ? Double.NaN : median(base);
         long ffnFlops = encoder.layers().get(0).feedForward().flopsPerToken();
         double flops = flops(encoder.config(), ffnFlops, batch, seq);
         double denseFlops = flops(encoder.config(), 4L * encoder.config().hidden() * encoder.config().intermediate(), batch, seq);
         return new Result(batch, seq, threads, ms, ortMs, ortMs / ms, batch * 1000.0 / ms, batch * 1000.0 / ortMs,
-                flops / ms / 1e6, denseFlops / ortMs / 1e6, peakRssMb());
+                flops / ms / 1e6, denseFlops / ortMs / 1e6, peakRssMb(), baseMs, baseMs / ms);
+    }
+
+    private interface Timed {
+        void run() throws Exception;
+    }
+
+    private record Engine(Timed run, double[] ms) {
     }
 
     /** Peak resident memory of this process (VmHWM): the JVM heap, our weights and ONNX Runtime's together. */
