@@ -31,12 +31,13 @@ for h in 32 64 256; do
   ./ffnkit bench-ffn --d 512 --width 2048 --lookup "${h}x8" --tokens 32768 --json > "$OUT/lookup-h$h.json"
 done
 ./ffnkit bench-ffn --d 384 --width 1536 --lookup 128x8 --tokens 1,1024,32768 --json > "$OUT/lookup-minilm.json"
-# 4. Compressed models from scripts/ffsplit-experiment.sh (if present): batch 8 x 128, 2 threads
+# 4. Compressed models from scripts/ffsplit-experiment.sh (if present): our dense model in the same
+#    process (--vs-model) and ONNX Runtime, batch 8/32 x seq 128/256, 2 threads
 FFSPLIT_DIR=${FFSPLIT_DIR:-/tmp/ffsplit-experiment}
-for name in split25-whiten-refit-r0.1 vanilla-whiten-refit-r0.1 split25-whiten-refit-r0.5 split25-awq-4-heavy8; do
+for name in split25-whiten-refit-r0.1 vanilla-whiten-refit-r0.1 split25-svd-r0.1 split25-whiten-refit-r0.5 split25-awq-4-heavy8; do
   if [ -f "$FFSPLIT_DIR/$name.safetensors" ]; then
-    ./ffnkit bench --model "$FFSPLIT_DIR/$name.safetensors" --batch 8,32 --seq 128 --threads 2 --vs-onnxruntime \
-      --repetitions 5 --warmup 2 --json > "$OUT/bench-$name.json"
+    ./ffnkit bench --model "$FFSPLIT_DIR/$name.safetensors" --vs-model all-minilm-l6-v2 --batch 8,32 --seq 128,256 \
+      --threads 2 --vs-onnxruntime --repetitions 6 --warmup 2 --json > "$OUT/bench-$name.json"
   fi
 done
 echo "done: $OUT"
