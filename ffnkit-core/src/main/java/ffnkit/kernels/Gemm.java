@@ -277,33 +277,38 @@ public final class Gemm {
             int width = Math.min(NR, n - col);
             // Columns [0, actEnd) take the activation (all of them unless a caller asked otherwise).
             int activated = act == Activation.GELU ? Math.max(0, Math.min(width, actEnd - col)) : 0;
-            for (int i = row; i < row + rows; i++) {
-                int off = cOff + i * ldc + col;
-                if (activated > 0) {
-                    VectorMath.gelu(c, off, activated, bias, col);
-                    if (residual != null) {
-                        add(c, off, activated, null, 0, residual);
-                    }
+            int off = cOff + row * ldc + col;
+            if (activated > 0) {
+                VectorMath.gelu(c, off, ldc, rows, activated, bias, col);
+                if (residual != null) {
+                    add(c, off, ldc, rows, activated, null, 0, residual);
                 }
-                if (activated < width) {
-                    add(c, off + activated, width - activated, bias, col + activated, residual);
-                }
+            }
+            if (activated < width) {
+                add(c, off + activated, ldc, rows, width - activated, bias, col + activated, residual);
             }
         }
     }
 
-    /** c[off, off+len) += bias[biasOff..] + residual[off..]; either may be null. */
-    private static void add(float[] c, int off, int len, float[] bias, int biasOff, float[] residual) {
-        for (int j = 0; j < len; j += L) {
-            VectorMask<Float> m = S.indexInRange(j, len);
-            FloatVector v = FloatVector.fromArray(S, c, off + j, m);
-            if (bias != null) {
-                v = v.add(FloatVector.fromArray(S, bias, biasOff + j, m));
+    /**
+     * On rows of len values starting at off + r·ld (r < rows): c += bias[biasOff..] + residual at
+     * the same place as c; either may be null.
+     */
+    private static void add(float[] c, int off, int ld, int rows, int len, float[] bias, int biasOff,
+                            float[] residual) {
+        for (int r = 0; r < rows; r++) {
+            int o = off + r * ld;
+            for (int j = 0; j < len; j += L) {
+                VectorMask<Float> m = S.indexInRange(j, len);
+                FloatVector v = FloatVector.fromArray(S, c, o + j, m);
+                if (bias != null) {
+                    v = v.add(FloatVector.fromArray(S, bias, biasOff + j, m));
+                }
+                if (residual != null) {
+                    v = v.add(FloatVector.fromArray(S, residual, o + j, m));
+                }
+                v.intoArray(c, o + j, m);
             }
-            if (residual != null) {
-                v = v.add(FloatVector.fromArray(S, residual, off + j, m));
-            }
-            v.intoArray(c, off + j, m);
         }
     }
 

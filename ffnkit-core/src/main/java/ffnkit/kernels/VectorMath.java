@@ -54,37 +54,54 @@ public final class VectorMath {
      * Exact (erf) GELU: v/2·(1 + erf(v/√2)).
      */
     public static void gelu(float[] x, int off, int len, float[] bias, int biasOff) {
-        erfOrGelu(x, off, len, bias, biasOff, true);
+        erfOrGelu(x, off, len, 1, len, bias, biasOff, true);
+    }
+
+    /**
+     * The same on a block of {@code rows} rows of {@code len} values, row r starting at off + r·ld
+     * (a GEMM output tile): one call per tile, not per row, keeps the call and loop overhead off
+     * the short rows of a tile (32 floats).
+     */
+    public static void gelu(float[] x, int off, int ld, int rows, int len, float[] bias, int biasOff) {
+        erfOrGelu(x, off, ld, rows, len, bias, biasOff, true);
     }
 
     private static void erfOrGelu(float[] x, int off, int len, float[] bias, int biasOff, boolean gelu) {
-        for (int i = 0; i < len; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, len);
-            FloatVector v = FloatVector.fromArray(S, x, off + i, m);
-            if (bias != null) {
-                v = v.add(FloatVector.fromArray(S, bias, biasOff + i, m));
+        erfOrGelu(x, off, len, 1, len, bias, biasOff, gelu);
+    }
+
+    private static void erfOrGelu(float[] x, int off0, int ld, int rows, int len, float[] bias, int biasOff,
+                                  boolean gelu) {
+        for (int r = 0; r < rows; r++) {
+            int off = off0 + r * ld;
+            for (int i = 0; i < len; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, len);
+                FloatVector v = FloatVector.fromArray(S, x, off + i, m);
+                if (bias != null) {
+                    v = v.add(FloatVector.fromArray(S, bias, biasOff + i, m));
+                }
+                FloatVector z = (gelu ? v.mul(INV_SQRT2) : v).max(-4f).min(4f);
+                FloatVector z2 = z.mul(z);
+                FloatVector p = bc(A13);
+                p = p.fma(z2, bc(A11));
+                p = p.fma(z2, bc(A9));
+                p = p.fma(z2, bc(A7));
+                p = p.fma(z2, bc(A5));
+                p = p.fma(z2, bc(A3));
+                p = p.fma(z2, bc(A1));
+                p = p.mul(z);
+                FloatVector q = bc(B8);
+                q = q.fma(z2, bc(B6));
+                q = q.fma(z2, bc(B4));
+                q = q.fma(z2, bc(B2));
+                q = q.fma(z2, bc(B0));
+                FloatVector erf = p.div(q);
+                if (gelu) {
+                    FloatVector half = v.mul(0.5f);
+                    erf = half.fma(erf, half);
+                }
+                erf.intoArray(x, off + i, m);
             }
-            FloatVector z = (gelu ? v.mul(INV_SQRT2) : v).max(-4f).min(4f);
-            FloatVector z2 = z.mul(z);
-            FloatVector p = bc(A13);
-            p = p.fma(z2, bc(A11));
-            p = p.fma(z2, bc(A9));
-            p = p.fma(z2, bc(A7));
-            p = p.fma(z2, bc(A5));
-            p = p.fma(z2, bc(A3));
-            p = p.fma(z2, bc(A1));
-            p = p.mul(z);
-            FloatVector q = bc(B8);
-            q = q.fma(z2, bc(B6));
-            q = q.fma(z2, bc(B4));
-            q = q.fma(z2, bc(B2));
-            q = q.fma(z2, bc(B0));
-            FloatVector erf = p.div(q);
-            if (gelu) {
-                FloatVector half = v.mul(0.5f);
-                erf = half.fma(erf, half);
-            }
-            erf.intoArray(x, off + i, m);
         }
     }
 

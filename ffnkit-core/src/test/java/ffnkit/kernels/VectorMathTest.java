@@ -126,6 +126,24 @@ class VectorMathTest {
     }
 
     @Test
+    void geluOnATileTouchesOnlyItsRows() {
+        int rows = 3, len = 21, ld = 40, off = 5;
+        float[] bias = grid(-1f, 1f, 0.1f);
+        float[] x = grid(-4f, 4f, 8f / (off + rows * ld));
+        float[] y = x.clone();
+        VectorMath.gelu(y, off, ld, rows, len, bias, 0);
+        for (int i = 0; i < x.length; i++) {
+            int r = (i - off) / ld, j = (i - off) % ld;
+            if (i >= off && r < rows && j < len) {
+                float v = x[i] + bias[j];
+                assertEquals(MathFunctions.gelu(v), y[i], 1e-6f * (1 + Math.abs(v)), "row " + r + " col " + j);
+            } else {
+                assertEquals(x[i], y[i], "outside the tile at " + i);
+            }
+        }
+    }
+
+    @Test
     void expScaledIsTheSoftmaxNumeratorWithZeroPadding() {
         float[] s = {3f, -1f, 0.5f, 2f, 7f, -4f, 1f, 0f, 9f, 9f, 9f};
         int n = 8;
