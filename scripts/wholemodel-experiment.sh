@@ -46,6 +46,9 @@ LOOKUP_MODELS=(
   "lookup-32x8-l5:--to lookup --tables 32 --bits 8 --epochs 0 --layers 5"
   "lookup-64x8-l345:--to lookup --tables 64 --bits 8 --epochs 0 --layers 3,4,5"
   "lookup-64x4-all:--to lookup --tables 64 --bits 4 --epochs 0"
+  # The same conversions with the tables rounded to bfloat16 (the kernel's fast table format).
+  "lookup-128x8-l5-bf16:--to lookup --tables 128 --bits 8 --epochs 0 --layers 5 --table-format bf16"
+  "lookup-64x8-l345-bf16:--to lookup --tables 64 --bits 8 --epochs 0 --layers 3,4,5 --table-format bf16"
 )
 mkdir -p "$OUT"
 export FFNKIT=${FFNKIT:-./ffnkit}   # another launcher (e.g. a frozen copy of the jars) may be given

@@ -69,6 +69,10 @@ final class ConvertCommand implements Callable<Integer> {
             + " softmax, each with its exact weight (inference keeps the argmax bucket; default: ${DEFAULT-VALUE}, off).")
     int softBuckets;
 
+    @Option(names = "--table-format", defaultValue = "f32", paramLabel = "f32|bf16", description = "lookup: store the"
+            + " tables rounded to bfloat16 (half the memory traffic of the gather; default: ${DEFAULT-VALUE}).")
+    String tableFormat;
+
     @Option(names = "--epochs", paramLabel = "N", description = "Distillation epochs per layer (default: the method's).")
     Integer epochs;
 
@@ -86,6 +90,7 @@ final class ConvertCommand implements Callable<Integer> {
         if (!to.equals("fff") && !to.equals("lookup")) {
             throw new UserError("--to must be fff or lookup, got " + to);
         }
+        boolean bf16Tables = tableFormat.equals("bf16");
         try (EmbeddingModel m = model.open()) {
             int n = m.encoder().layers().size();
             List<Integer> selected = new ArrayList<>();
@@ -134,6 +139,9 @@ final class ConvertCommand implements Callable<Integer> {
                     rows.add(new LayerRow(l, rep.trainRows(), rep.heldOutRows(), rep.finalHeldOutError(), rep.meanBaselineError()));
                 } else {
                     LookupShape.ProjectionKind kind = LookupShape.ProjectionKind.parse(projection);
+                    if (!tableFormat.equals("f32") && !tableFormat.equals("bf16")) {
+                        throw new UserError("--table-format must be f32 or bf16, got " + tableFormat);
+                    }
                     if (softBuckets < 0) {
                         throw new UserError("--soft-buckets must be 0 or more, got " + softBuckets);
                     }
@@ -143,7 +151,7 @@ final class ConvertCommand implements Callable<Integer> {
                         o = o.withTraining(epochs, o.batchSize(), o.learningRate());
                     }
                     LookupConverter.Report rep = LookupConverter.convertWithReport(dense, inputs[l], r, o);
-                    converted.add(rep.layer());
+                    converted.add(bf16Tables ? rep.layer().withBf16Tables() : rep.layer());
                     rows.add(new LayerRow(l, rep.trainRows(), rep.heldOutRows(), rep.heldOutFinal(), rep.heldOutMeanBaseline()));
                 }
             }
@@ -158,6 +166,7 @@ final class ConvertCommand implements Callable<Integer> {
             info.put(SavedModelInfo.QUERY_PREFIX, m.queryPrefix());
             info.put(SavedModelInfo.PASSAGE_PREFIX, m.passagePrefix());
             info.put("method", to.equals("fff") ? "fff " + trees + "x" + depth : "lookup " + tables + "x" + bits + " " + projection
+                    + (bf16Tables ? " bf16" : "")
                     + (softBuckets > 0 ? " soft" + softBuckets : ""));
             info.put("converted_layers", selected.toString());
             SavedModel.write(out, m.encoder(), info, m.tokenizer().json().getBytes(StandardCharsets.UTF_8));
