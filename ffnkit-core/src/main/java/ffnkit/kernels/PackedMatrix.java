@@ -47,6 +47,22 @@ public final class PackedMatrix {
         return new PackedMatrix(k, n, data);
     }
 
+    /**
+     * Wraps data already in the packed layout (e.g. weights dequantised straight into it); kept,
+     * not copied. Values in the padding columns of the last panel must be zero.
+     */
+    public static PackedMatrix ofPacked(int k, int n, float[] data) {
+        if (k < 0 || n < 0 || data.length < (long) panels(n) * k * NR) {
+            throw new IllegalArgumentException("packed data has " + data.length + " values, too few for " + k + " x " + n);
+        }
+        return new PackedMatrix(k, n, data);
+    }
+
+    /** Floats a packed k x n matrix takes: whole panels of {@link #NR} columns. */
+    public static int packedSize(int k, int n) {
+        return panels(n) * k * NR;
+    }
+
     static int panels(int n) {
         return (n + NR - 1) / NR;
     }

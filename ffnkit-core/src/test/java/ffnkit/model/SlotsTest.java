@@ -243,7 +243,8 @@ class SlotsTest {
         int[][] shapes = {{384, 96, 128}, {45, 21, 16}, {130, 67, 128}, {64, 16, 64}, {7, 3, 4}};
         for (int[] shape : shapes) {
             for (int bits = 2; bits <= 8; bits++) {
-                for (int rows : new int[] {1, 2, 4, 5, 11}) {
+                // Past FLOAT_GEMM_ROWS the weights are dequantised into the float GEMM's layout.
+                for (int rows : new int[] {1, 2, 4, 5, 11, QuantizedLinear.FLOAT_GEMM_ROWS + 3}) {
                     boolean extras = (bits + rows) % 2 == 0;
                     QuantizedLinear q = randomQuantized(r, shape[0], shape[1], bits, shape[2], extras, extras);
                     float[] x = random(r, rows * shape[0], 1f);
