@@ -6,7 +6,7 @@ import ffnkit.api.EmbeddingModel;
 import ffnkit.compress.Calibration;
 import ffnkit.compress.Compressor;
 import ffnkit.eval.Evaluation;
-import ffnkit.eval.Progress;
+import ffnkit.util.Progress;
 import ffnkit.eval.RetrievalResult;
 import ffnkit.eval.bench.ModelBench;
 import ffnkit.eval.bench.OrtEncoder;

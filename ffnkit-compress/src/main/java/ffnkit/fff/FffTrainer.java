@@ -5,7 +5,7 @@ import ffnkit.model.FeedForward;
 import ffnkit.train.Adam;
 import ffnkit.train.Checkpoint;
 import ffnkit.train.Parameter;
-import ffnkit.train.Progress;
+import ffnkit.util.Progress;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -70,7 +70,8 @@ public final class FffTrainer {
                 scratch[c] = new FffGradients.SoftScratch(f);
             }
         }
-        Progress progress = o.progress() ? new Progress("fff " + o.routing().name().toLowerCase(), total) : null;
+        String label = "fff " + o.routing().name().toLowerCase();
+        Progress progress = o.progress() ? Progress.stderr() : null;
         int[] order = null;
         long orderEpoch = -1;
         double firstEpoch = 0;
@@ -126,7 +127,7 @@ public final class FffTrainer {
                 Checkpoint.save(o.checkpoint(), adam, step + 1);
             }
             if (progress != null) {
-                progress.update(step + 1, String.format("loss %.5g", loss));
+                progress.update(label, step + 1, total, String.format("loss %.5g", loss));
             }
         }
         return new Result(total, firstEpoch, lastEpoch);

@@ -4,7 +4,7 @@ import ffnkit.kernels.Parallel;
 import ffnkit.train.Adam;
 import ffnkit.train.Checkpoint;
 import ffnkit.train.Parameter;
-import ffnkit.train.Progress;
+import ffnkit.util.Progress;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,7 +49,7 @@ public final class LookupTrainer {
 
     /**
      * @param checkpoint  file for resumable training (saved after every epoch), or null
-     * @param progress    draw a progress bar on stderr
+     * @param progress    report progress on stderr
      * @param softBuckets sampled buckets per token and table besides the argmax (0: the argmax form)
      */
     public record Options(int epochs, int batchSize, float learningRate, long seed, Path checkpoint, boolean progress,
@@ -115,7 +115,8 @@ public final class LookupTrainer {
             }
         }
         int batches = (rows + o.batchSize() - 1) / o.batchSize();
-        Progress progress = o.progress() ? new Progress("lookup train", (long) o.epochs() * batches) : null;
+        long steps = (long) o.epochs() * batches;
+        Progress progress = o.progress() ? Progress.stderr() : null;
         List<Double> history = new ArrayList<>();
         int[] order = new int[rows];
         for (int epoch = startEpoch; epoch < o.epochs(); epoch++) {
@@ -140,7 +141,7 @@ public final class LookupTrainer {
                 adam.step(o.learningRate());
                 sum += loss * (to - from);
                 if (progress != null) {
-                    progress.update((long) epoch * batches + b + 1, String.format("loss %.5f", loss));
+                    progress.update("lookup train", (long) epoch * batches + b + 1, steps, String.format("loss %.5f", loss));
                 }
             }
             history.add(sum / rows);

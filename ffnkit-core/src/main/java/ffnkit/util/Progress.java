@@ -10,10 +10,9 @@ import java.util.function.Consumer;
  * long runs show life without flooding logs, and the lines read well in a log file (no carriage
  * returns). Never writes to stdout, which carries results.
  *
- * <p>The one progress printer of ffnkit; {@code ffnkit.eval.Progress} and {@code ffnkit.train.Progress}
- * are deprecated names for it.
+ * <p>The one progress printer of ffnkit, shared by every module.
  */
-public class Progress {
+public final class Progress {
 
     private static final long INTERVAL_NANOS = 1_000_000_000L;
 
@@ -23,7 +22,7 @@ public class Progress {
     private String startLabel;
 
     /** @param out receives each finished line (without line separator); null prints nothing */
-    protected Progress(Consumer<String> out) {
+    private Progress(Consumer<String> out) {
         this.out = out;
     }
 
