@@ -60,14 +60,14 @@ final class BenchCommand implements Callable<Integer> {
                     throw new UserError("--seq " + s + " is out of range: this model takes 3 to " + max + " tokens");
                 }
             }
-            int[] stream = tokenStream(m);
+            int[] stream = tokenStream(m, 3000);
             OrtEncoder ort = vsOrt ? new OrtEncoder(m.readOnnxSource(), threads) : null;
             List<ModelBench.Result> results = new ArrayList<>();
             try {
                 for (int s : seqList) {
                     for (int b : batchList) {
                         System.err.printf("bench: batch %d x seq %d, %d threads...%n", b, s, threads);
-                        int[][] ids = ModelBench.realSequences(stream, b, s, clsId(m), sepId(m));
+                        int[][] ids = realIds(m, stream, b, s);
                         results.add(ModelBench.run(m.encoder(), base == null ? null : base.encoder(), ort, ids, threads,
                                 warmup, repetitions));
                     }
@@ -82,11 +82,11 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Token ids of the committed calibration sentences, without [CLS]/[SEP], end to end. */
-    private static int[] tokenStream(EmbeddingModel m) throws Exception {
-        List<String> texts = TextInput.readAll(Home.dataset("calibration/wordnet-glosses.txt"));
+    /** Token ids of the first {@code texts} committed calibration sentences, without [CLS]/[SEP], end to end. */
+    static int[] tokenStream(EmbeddingModel m, int texts) throws Exception {
+        List<String> all = TextInput.readAll(Home.dataset("calibration/wordnet-glosses.txt"));
         List<Integer> ids = new ArrayList<>();
-        for (int[] seq : m.tokenize(texts.subList(0, Math.min(texts.size(), 3000)))) {
+        for (int[] seq : m.tokenize(all.subList(0, Math.min(all.size(), texts)))) {
             for (int i = 1; i < seq.length - 1; i++) {
                 ids.add(seq[i]);
             }
@@ -94,12 +94,10 @@ final class BenchCommand implements Callable<Integer> {
         return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private static int clsId(EmbeddingModel m) {
-        return m.tokenize(List.of(""))[0][0];
-    }
-
-    private static int sepId(EmbeddingModel m) {
-        return m.tokenize(List.of(""))[0][1];
+    /** batch sequences of exactly seq real token ids: windows of the stream between the model's [CLS] and [SEP]. */
+    static int[][] realIds(EmbeddingModel m, int[] stream, int batch, int seq) {
+        int[] clsSep = m.tokenize(List.of(""))[0];
+        return ModelBench.realSequences(stream, batch, seq, clsSep[0], clsSep[1]);
     }
 
     private void print(String name, String baseName, List<ModelBench.Result> results) throws Exception {

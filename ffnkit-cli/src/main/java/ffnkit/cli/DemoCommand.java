@@ -6,7 +6,6 @@ import ffnkit.api.EmbeddingModel;
 import ffnkit.compress.Calibration;
 import ffnkit.compress.Compressor;
 import ffnkit.eval.Evaluation;
-import ffnkit.util.Progress;
 import ffnkit.eval.RetrievalResult;
 import ffnkit.eval.bench.ModelBench;
 import ffnkit.eval.bench.OrtEncoder;
@@ -14,11 +13,11 @@ import ffnkit.eval.data.BeirDataset;
 import ffnkit.eval.data.BeirFiles;
 import ffnkit.eval.metrics.Fidelity;
 import ffnkit.kernels.Parallel;
+import ffnkit.util.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -105,7 +104,7 @@ final class DemoCommand implements Callable<Integer> {
 
             int threads = Parallel.shared().threads();
             System.err.printf("demo: timing batch 8 x 128 tokens, %d threads (ours dense, ours compressed, ONNX Runtime)...%n", threads);
-            int[][] ids = benchIds(original);
+            int[][] ids = BenchCommand.realIds(original, BenchCommand.tokenStream(original, 400), 8, 128);
             ModelBench.Result dense;
             ModelBench.Result fast;
             try (OrtEncoder ort = new OrtEncoder(original.readOnnxSource(), threads)) {
@@ -115,19 +114,6 @@ final class DemoCommand implements Callable<Integer> {
             print(original.name(), options, size, fidelity, before, after, data.corpus().size(), dense, fast);
         }
         return 0;
-    }
-
-    /** 8 sequences of exactly 128 real token ids (windows of the calibration glosses). */
-    private static int[][] benchIds(EmbeddingModel m) throws Exception {
-        List<String> texts = TextInput.readAll(Home.dataset("calibration/wordnet-glosses.txt"));
-        List<Integer> stream = new ArrayList<>();
-        for (int[] seq : m.tokenize(texts.subList(0, 400))) {
-            for (int i = 1; i < seq.length - 1; i++) {
-                stream.add(seq[i]);
-            }
-        }
-        int[] cs = m.tokenize(List.of(""))[0];
-        return ModelBench.realSequences(stream.stream().mapToInt(Integer::intValue).toArray(), 8, 128, cs[0], cs[1]);
     }
 
     private void print(String name, Compressor.Options o, Compressor.Report size, Fidelity.Summary f, RetrievalResult before,
