@@ -10,6 +10,7 @@ import ffnkit.model.Linear;
 import ffnkit.model.LinearFeedForward;
 import ffnkit.model.LowRankLinear;
 import ffnkit.model.QuantizedLinear;
+import ffnkit.model.SlotsTest;
 import ffnkit.model.SplitFeedForward;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,27 +40,6 @@ class SlotCodecsTest {
         return TestModels.values(r, n, scale);
     }
 
-    private static QuantizedLinear quantized(Random r, int in, int out, int bits, int g, boolean bias, boolean inputScale) {
-        int groups = QuantizedLinear.groups(in, g);
-        int[] codes = new int[in * out];
-        for (int i = 0; i < codes.length; i++) {
-            codes[i] = r.nextInt(1 << bits);
-        }
-        float[] zeros = new float[groups * out];
-        float[] scales = new float[groups * out];
-        for (int i = 0; i < zeros.length; i++) {
-            zeros[i] = r.nextInt(1 << bits);
-            scales[i] = 0.02f + 0.05f * r.nextFloat();
-        }
-        float[] s = null;
-        if (inputScale) {
-            s = new float[in];
-            for (int k = 0; k < in; k++) {
-                s[k] = 0.5f + r.nextFloat();
-            }
-        }
-        return QuantizedLinear.fromCodes(codes, in, out, bits, g, scales, zeros, bias ? values(r, out, 0.1f) : null, s);
-    }
 
     /** Every layer's FFN replaced by a different mix of the new slot kinds. */
     private static Encoder compressed(Encoder base, long seed) {
@@ -74,15 +54,15 @@ class SlotCodecsTest {
             FeedForward slot;
             if (i++ % 2 == 0) {
                 FeedForward heavy = new LinearFeedForward(new DenseLinear(values(r, d * h, 0.3f), d, h, values(r, h, 0.1f)),
-                        Activation.GELU, quantized(r, h, d, 8, 4, true, false));
+                        Activation.GELU, SlotsTest.randomQuantized(r, h, d, 8, 4, true, false));
                 Linear lightUp = new LowRankLinear(new DenseLinear(values(r, d * 3, 0.3f), d, 3, null),
                         new DenseLinear(values(r, 3 * (m - h), 0.3f), 3, m - h, values(r, m - h, 0.1f)));
-                FeedForward light = new LinearFeedForward(lightUp, Activation.GELU, quantized(r, m - h, d, 3, 8, false, true));
+                FeedForward light = new LinearFeedForward(lightUp, Activation.GELU, SlotsTest.randomQuantized(r, m - h, d, 3, 8, false, true));
                 slot = new SplitFeedForward(heavy, light);
             } else {
-                Linear down = new LowRankLinear(quantized(r, m, 5, 4, 16, false, false),
+                Linear down = new LowRankLinear(SlotsTest.randomQuantized(r, m, 5, 4, 16, false, false),
                         new DenseLinear(values(r, 5 * d, 0.3f), 5, d, values(r, d, 0.1f)));
-                slot = new LinearFeedForward(quantized(r, d, m, 2, 5, true, true), Activation.GELU, down);
+                slot = new LinearFeedForward(SlotsTest.randomQuantized(r, d, m, 2, 5, true, true), Activation.GELU, down);
             }
             layers.add(new EncoderLayer(l.qkv(), l.attentionOutput(), l.attentionNorm(), slot, l.outputNorm()));
         }

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class SlotsTest {
+public class SlotsTest {
 
     static float[] random(Random r, int n, float scale) {
         float[] v = new float[n];
@@ -214,8 +214,8 @@ class SlotsTest {
         return a;
     }
 
-    /** A random quantised layer (codes, scales, zeros; optionally bias and input scales). */
-    static QuantizedLinear randomQuantized(Random r, int in, int out, int bits, int g, boolean bias, boolean inputScales) {
+    /** A random quantised layer (codes, scales, zeros; optionally bias and input scales); also used by the codec tests. */
+    public static QuantizedLinear randomQuantized(Random r, int in, int out, int bits, int g, boolean bias, boolean inputScales) {
         int groups = QuantizedLinear.groups(in, g);
         int[] codes = new int[in * out];
         for (int i = 0; i < codes.length; i++) {
