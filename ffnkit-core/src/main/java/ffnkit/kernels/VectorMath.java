@@ -121,8 +121,9 @@ public final class VectorMath {
     private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
 
     /**
-     * x = e^x on [off, off+len), in place. Inputs below -87.33 give 0 (instead of denormals); above
-     * 88.37 the result saturates (~1.7e38) rather than +Inf, which no caller needs.
+     * x = e^x on [off, off+len), in place. Inputs below -87.33 give the smallest normal float
+     * (~1.2e-38) rather than a denormal or 0; above 88.37 the result saturates (~2.6e38) rather
+     * than +Inf. No caller (softmax weights) needs either end.
      */
     public static void exp(float[] x, int off, int len) {
         expScaled(x, off, len, len, 1f, 0f);
@@ -136,11 +137,14 @@ public final class VectorMath {
         FloatVector vs = bc(scale);
         FloatVector vt = bc(shift);
         FloatVector sum = FloatVector.zero(S);
-        for (int j = 0; j < len; j += L) {
-            VectorMask<Float> m = S.indexInRange(j, len);
-            FloatVector a = FloatVector.fromArray(S, x, off + j, m).fma(vs, vt);
-            VectorMask<Float> zero = a.compare(VectorOperators.LT, -87.33f).or(S.indexInRange(j, n).not());
-            a = a.max(-87.33f).min(88.37f);
+        // Whole vectors without masks, then one masked vector for the rest of n, then the padding:
+        // the softmax is op-bound, and masks, compares and blends were a third of its work.
+        for (int j = 0; j < n; j += L) {
+            boolean whole = j + L <= n;
+            FloatVector a = whole ? FloatVector.fromArray(S, x, off + j)
+                    : FloatVector.fromArray(S, x, off + j, S.indexInRange(j, n));
+            // Clamped to the ln of the smallest and largest normal floats: no denormals, no Inf.
+            a = a.fma(vs, vt).max(-87.33f).min(88.37f);
             FloatVector t = a.fma(bc(LOG2E), bc(ROUND));
             FloatVector k = t.sub(ROUND);
             FloatVector r = k.fma(bc(-LN2_HI), a);
@@ -153,10 +157,17 @@ public final class VectorMath {
             y = y.fma(r, bc(P5));
             y = y.fma(r.mul(r), r).add(1f);
             IntVector e = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
-            y = y.mul(e.reinterpretAsFloats()).blend(0f, zero);
-            y.intoArray(x, off + j, m);
+            y = y.mul(e.reinterpretAsFloats());
+            if (whole) {
+                y.intoArray(x, off + j);
+            } else {
+                VectorMask<Float> m = S.indexInRange(j, n);
+                y = y.blend(0f, m.not());
+                y.intoArray(x, off + j, m);
+            }
             sum = sum.add(y);
         }
+        java.util.Arrays.fill(x, off + n, off + len, 0f);
         return sum.reduceLanes(VectorOperators.ADD);
     }
 

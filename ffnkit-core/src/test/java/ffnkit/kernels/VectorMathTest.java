@@ -101,9 +101,10 @@ class VectorMathTest {
         assertTrue(worst < 4e-7, "max relative exp error = " + worst);
         float[] edge = exp(new float[] {0f, -100f, Float.NEGATIVE_INFINITY, -87.5f, 1f});
         assertEquals(1f, edge[0]);
-        assertEquals(0f, edge[1]);
-        assertEquals(0f, edge[2]);
-        assertEquals(0f, edge[3]);
+        for (int i = 1; i <= 3; i++) {
+            // Flushed to about the smallest normal float: no denormals, no NaN from -Inf.
+            assertTrue(edge[i] >= Float.MIN_NORMAL && edge[i] < 1.2e-38f, "exp at edge " + i + " = " + edge[i]);
+        }
         assertEquals((float) Math.E, edge[4], 2e-7f * (float) Math.E);
     }
 
@@ -140,6 +141,35 @@ class VectorMathTest {
             } else {
                 assertEquals(x[i], y[i], "outside the tile at " + i);
             }
+        }
+    }
+
+    @Test
+    void expScaledHandlesWholeVectorsTailAndPaddingAtEveryLength() {
+        java.util.Random random = new java.util.Random(7);
+        for (int n = 1; n <= 70; n++) {
+            int len = n + random.nextInt(20);
+            float[] s = new float[len];
+            for (int j = 0; j < len; j++) {
+                s[j] = (float) (random.nextGaussian() * 4);
+            }
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                max = Math.max(max, s[j]);
+            }
+            float scale = 0.17f;
+            float[] p = s.clone();
+            float sum = VectorMath.expScaled(p, 0, len, n, scale, -max * scale);
+            double expected = 0;
+            for (int j = 0; j < n; j++) {
+                double e = Math.exp(scale * s[j] - max * scale);
+                expected += e;
+                assertEquals(e, p[j], 4e-7 * e, "n " + n + " at " + j);
+            }
+            for (int j = n; j < len; j++) {
+                assertEquals(0f, p[j], "n " + n + " padding at " + j);
+            }
+            assertEquals(expected, sum, 1e-6 * expected, "sum at n " + n);
         }
     }
 
