@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
  * {@code ffnkit data ...}: builds the data sets ffnkit evaluates and calibrates on. Errors are thrown
  * and reported by {@link Main}'s handler (one line, exit code 1).
  */
-@Command(name = "data", mixinStandardHelpOptions = true,
+@Command(name = "data",
         description = "Build evaluation, calibration and parity data.",
         subcommands = DataCommand.WordNet.class)
 public final class DataCommand implements Callable<Integer> {
@@ -29,7 +29,7 @@ public final class DataCommand implements Callable<Integer> {
     }
 
     /** {@code ffnkit data wordnet}: regenerates datasets/ from the Debian package wordnet-base. */
-    @Command(name = "wordnet", mixinStandardHelpOptions = true,
+    @Command(name = "wordnet",
             description = {"Build wordnet-gloss-example (BEIR layout), the calibration text and the parity sentences "
                     + "from WordNet 3.0. The defaults reproduce the committed files under datasets/."})
     public static final class WordNet implements Callable<Integer> {

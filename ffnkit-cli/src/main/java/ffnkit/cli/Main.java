@@ -9,7 +9,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /** The {@code ffnkit} command. Errors are one line on stderr; set FFNKIT_DEBUG=1 for stack traces. */
-@Command(name = "ffnkit", mixinStandardHelpOptions = true, version = "ffnkit 0.1.0",
+// INHERIT: every subcommand gets --help and --version too (`ffnkit compress --help`).
+@Command(name = "ffnkit", mixinStandardHelpOptions = true, version = "ffnkit 0.1.0", scope = CommandLine.ScopeType.INHERIT,
         description = "Run, analyse and compress the feed-forward networks of transformer encoders on the CPU.",
         subcommands = {
                 DemoCommand.class,
