@@ -2,8 +2,10 @@ package ffnkit.fff;
 
 import ffnkit.kernels.MathFunctions;
 import ffnkit.kernels.Parallel;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -53,7 +55,302 @@ final class Cmm {
      */
     static final long BAND_BYTES = Long.getLong("ffnkit.fff.bandBytes", 384 * 1024);
 
+    /** One tree: route first, then write each output row once (override: -Dffnkit.fff.twoPhase=false). */
+    static final boolean TWO_PHASE = Boolean.parseBoolean(System.getProperty("ffnkit.fff.twoPhase", "true"));
+
+    /** Fewest tokens for the two-phase path (override: -Dffnkit.fff.twoPhaseMinRows=N). */
+    static final int TWO_PHASE_MIN_ROWS = Integer.getInteger("ffnkit.fff.twoPhaseMinRows", 2);
+
+
     private Cmm() {
+    }
+
+    /**
+     * One tree, two phases. Routing: the level-synchronous (and, for deep trees, banded) walk with
+     * W_in only, recording each token's pre-activation per level and its final node. Output: tokens
+     * counting-sorted by leaf, leaves walked left to right, and each token's output row summed from
+     * its D+1 W_out rows in registers and written once.
+     */
+    private static void forwardTwoPhase(FastFeedForward f, float[] x, int rows, float[] out, Parallel pool, int tile) {
+        int levels = f.depth() + 1;
+        float[] act = new float[rows * levels];
+        int[] node = new int[rows];
+        int[] bands = bands(levels, 4L * f.inputDim(), BAND_BYTES);
+        if (bands.length > 2 && !(rows > tile && routeBandedIsCheaper(f, rows, tile, bands))) {
+            bands = new int[] {0, levels};
+        }
+        walkBanded(f, x, rows, null, act, node, pool, tile, bands);
+        int chunk = 4096;
+        pool.forEach((act.length + chunk - 1) / chunk, i -> geluInPlace(act, i * chunk, Math.min(act.length,
+                (i + 1) * chunk)));
+        outputByLeaf(f, rows, out, pool, node, act);
+    }
+
+    /** As {@link #bandedIsCheaper} for the routing phase: W_in rows only, x read once per band. */
+    private static boolean routeBandedIsCheaper(FastFeedForward f, int rows, int tile, int[] bands) {
+        double tiles = Math.ceil((double) rows / tile);
+        double tiledRows = 0;
+        for (int level = 0; level <= f.depth(); level++) {
+            tiledRows += Math.min(1L << level, tile);
+        }
+        double tiled = tiles * tiledRows * 4.0 * f.inputDim();
+        double banded = (bands.length - 1) * (double) rows * 4.0 * f.inputDim()
+                + (double) f.neurons() * 4.0 * f.inputDim();
+        return banded < tiled;
+    }
+
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(DS.vectorBitSize() / 2));
+
+    /**
+     * a[i] = GELU(a[i]) for i in [from, to): the formula of {@link MathFunctions#gelu} (erf of
+     * Numerical Recipes, in double) in double vectors, so a group of pre-activations costs a few
+     * vector ops instead of a scalar exp each. The vector exp may differ from Math.exp by an ulp of
+     * a double, far below the float result's precision. Lanes are independent: the value of an
+     * element does not depend on its neighbours.
+     */
+    static void geluInPlace(float[] a, int from, int to) {
+        int n = DS.length();
+        int i = from;
+        for (; i + n <= to; i += n) {
+            DoubleVector x = (DoubleVector) FloatVector.fromArray(HALF, a, i).convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector u = x.mul(0.7071067811865476);
+            DoubleVector z = u.abs();
+            DoubleVector t = DoubleVector.broadcast(DS, 1.0).div(z.mul(0.5).add(1.0));
+            DoubleVector p = t.mul(0.17087277).add(-0.82215223);
+            p = t.mul(p).add(1.48851587);
+            p = t.mul(p).add(-1.13520398);
+            p = t.mul(p).add(0.27886807);
+            p = t.mul(p).add(-0.18628806);
+            p = t.mul(p).add(0.09678418);
+            p = t.mul(p).add(0.37409196);
+            p = t.mul(p).add(1.00002368);
+            DoubleVector e = z.neg().mul(z).sub(1.26551223).add(t.mul(p));
+            DoubleVector erfc = t.mul(e.lanewise(VectorOperators.EXP));
+            DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+            DoubleVector erf = one.sub(erfc).blend(erfc.sub(one), u.compare(VectorOperators.LT, 0.0));
+            DoubleVector g = x.mul(0.5).mul(one.add(erf));
+            ((FloatVector) g.convertShape(VectorOperators.D2F, HALF, 0)).intoArray(a, i);
+        }
+        for (; i < to; i++) {
+            a[i] = MathFunctions.gelu(a[i]);
+        }
+    }
+
+    /** Tokens per output task (a contiguous range of the tokens in leaf order). */
+    private static final int OUTPUT_TASK_TOKENS = 256;
+
+    /**
+     * Output phase of one tree: y_t = b2 + sum over levels of act[t, level]·W_out[node of t at level],
+     * each row written once. node[t] is the token's node at level D+1 (one past the leaves). The
+     * tokens are counting-sorted by leaf, so consecutive tokens share their top levels (all D+1 for
+     * tokens of one leaf): blocks of 4 consecutive tokens load each shared row once for the four,
+     * and rows of neighbouring leaves are still in L1/L2 when the next block needs them.
+     */
+    private static void outputByLeaf(FastFeedForward f, int rows, float[] out, Parallel pool, int[] node, float[] act) {
+        int depth = f.depth();
+        int levels = depth + 1;
+        int dOut = f.outputDim();
+        int leaves = 1 << depth;
+        int firstPast = (1 << levels) - 1;
+        int[] start = new int[leaves + 1];
+        for (int t = 0; t < rows; t++) {
+            start[((node[t] - firstPast) >> 1) + 1]++;
+        }
+        for (int i = 0; i < leaves; i++) {
+            start[i + 1] += start[i];
+        }
+        int[] order = new int[rows];
+        for (int t = 0; t < rows; t++) {
+            order[start[(node[t] - firstPast) >> 1]++] = t;
+        }
+        int per = Math.max(4, Math.min(OUTPUT_TASK_TOKENS, (rows / pool.threads() + 3) & ~3));
+        float[] wOut = f.wOut();
+        float[] b2 = f.b2();
+        pool.forEach((rows + per - 1) / per, i -> {
+            int[][] off = new int[4][levels];
+            int g = i * per;
+            int end = Math.min(rows, g + per);
+            for (; g + 4 <= end; g += 4) {
+                for (int q = 0; q < 4; q++) {
+                    pathOffsets(node[order[g + q]], depth, dOut, off[q]);
+                }
+                // Levels [0, shared) are common to the four: those of the first and the last token.
+                int shared = levels - (32 - Integer.numberOfLeadingZeros(
+                        (off[0][depth] / dOut + 1) ^ (off[3][depth] / dOut + 1)));
+                out4(wOut, levels, shared, off[0], off[1], off[2], off[3], act, order[g], order[g + 1], order[g + 2],
+                        order[g + 3], out, b2, dOut);
+            }
+            for (; g < end; g++) {
+                pathOffsets(node[order[g]], depth, dOut, off[0]);
+                out1(wOut, off[0], levels, act, order[g], out, b2, dOut);
+            }
+        });
+    }
+
+    /** off[level] = offset in W_out of the row on the path to `past` (a node at level depth+1). */
+    private static void pathOffsets(int past, int depth, int dOut, int[] off) {
+        int leafNode = (past - 1) >> 1;
+        for (int l = 0; l <= depth; l++) {
+            off[l] = (((leafNode + 1) >> (depth - l)) - 1) * dOut;
+        }
+    }
+
+    /**
+     * Output rows of four tokens: per 4-vector column chunk, 16 accumulators start at b2 and take one
+     * FMA per level, then are stored once. Levels below `shared` use one row for all four (one load
+     * feeds 4 FMAs); deeper levels each token's own row. Per element the same operations in the
+     * same order as {@link #out1}, so blocking does not change results.
+     */
+    private static void out4(float[] w, int levels, int shared, int[] oa, int[] ob, int[] oc, int[] oe, float[] act,
+                             int a, int b, int c, int e, float[] y, float[] b2, int dOut) {
+        int vl = S.length();
+        int pa = a * levels;
+        int pb = b * levels;
+        int pc = c * levels;
+        int pe = e * levels;
+        int j = 0;
+        for (; j + 4 * vl <= dOut; j += 4 * vl) {
+            FloatVector a0 = FloatVector.fromArray(S, b2, j);
+            FloatVector a1 = FloatVector.fromArray(S, b2, j + vl);
+            FloatVector a2 = FloatVector.fromArray(S, b2, j + 2 * vl);
+            FloatVector a3 = FloatVector.fromArray(S, b2, j + 3 * vl);
+            FloatVector b0 = a0, b1 = a1, b2v = a2, b3 = a3;
+            FloatVector c0 = a0, c1 = a1, c2 = a2, c3 = a3;
+            FloatVector e0 = a0, e1 = a1, e2 = a2, e3 = a3;
+            int l = 0;
+            for (; l < shared; l++) {
+                int o = oa[l] + j;
+                FloatVector w0 = FloatVector.fromArray(S, w, o);
+                FloatVector w1 = FloatVector.fromArray(S, w, o + vl);
+                FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * vl);
+                FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * vl);
+                FloatVector s = FloatVector.broadcast(S, act[pa + l]);
+                a0 = w0.fma(s, a0);
+                a1 = w1.fma(s, a1);
+                a2 = w2.fma(s, a2);
+                a3 = w3.fma(s, a3);
+                s = FloatVector.broadcast(S, act[pb + l]);
+                b0 = w0.fma(s, b0);
+                b1 = w1.fma(s, b1);
+                b2v = w2.fma(s, b2v);
+                b3 = w3.fma(s, b3);
+                s = FloatVector.broadcast(S, act[pc + l]);
+                c0 = w0.fma(s, c0);
+                c1 = w1.fma(s, c1);
+                c2 = w2.fma(s, c2);
+                c3 = w3.fma(s, c3);
+                s = FloatVector.broadcast(S, act[pe + l]);
+                e0 = w0.fma(s, e0);
+                e1 = w1.fma(s, e1);
+                e2 = w2.fma(s, e2);
+                e3 = w3.fma(s, e3);
+            }
+            for (; l < levels; l++) {
+                int o = oa[l] + j;
+                FloatVector s = FloatVector.broadcast(S, act[pa + l]);
+                a0 = FloatVector.fromArray(S, w, o).fma(s, a0);
+                a1 = FloatVector.fromArray(S, w, o + vl).fma(s, a1);
+                a2 = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, a2);
+                a3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, a3);
+                o = ob[l] + j;
+                s = FloatVector.broadcast(S, act[pb + l]);
+                b0 = FloatVector.fromArray(S, w, o).fma(s, b0);
+                b1 = FloatVector.fromArray(S, w, o + vl).fma(s, b1);
+                b2v = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, b2v);
+                b3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, b3);
+                o = oc[l] + j;
+                s = FloatVector.broadcast(S, act[pc + l]);
+                c0 = FloatVector.fromArray(S, w, o).fma(s, c0);
+                c1 = FloatVector.fromArray(S, w, o + vl).fma(s, c1);
+                c2 = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, c2);
+                c3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, c3);
+                o = oe[l] + j;
+                s = FloatVector.broadcast(S, act[pe + l]);
+                e0 = FloatVector.fromArray(S, w, o).fma(s, e0);
+                e1 = FloatVector.fromArray(S, w, o + vl).fma(s, e1);
+                e2 = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, e2);
+                e3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, e3);
+            }
+            int ya = a * dOut + j;
+            int yb = b * dOut + j;
+            int yc = c * dOut + j;
+            int ye = e * dOut + j;
+            a0.intoArray(y, ya);
+            a1.intoArray(y, ya + vl);
+            a2.intoArray(y, ya + 2 * vl);
+            a3.intoArray(y, ya + 3 * vl);
+            b0.intoArray(y, yb);
+            b1.intoArray(y, yb + vl);
+            b2v.intoArray(y, yb + 2 * vl);
+            b3.intoArray(y, yb + 3 * vl);
+            c0.intoArray(y, yc);
+            c1.intoArray(y, yc + vl);
+            c2.intoArray(y, yc + 2 * vl);
+            c3.intoArray(y, yc + 3 * vl);
+            e0.intoArray(y, ye);
+            e1.intoArray(y, ye + vl);
+            e2.intoArray(y, ye + 2 * vl);
+            e3.intoArray(y, ye + 3 * vl);
+        }
+        if (j < dOut) {
+            outTail(w, oa, levels, act, a, y, b2, dOut, j);
+            outTail(w, ob, levels, act, b, y, b2, dOut, j);
+            outTail(w, oc, levels, act, c, y, b2, dOut, j);
+            outTail(w, oe, levels, act, e, y, b2, dOut, j);
+        }
+    }
+
+    /** Output row of one token: as {@link #out4} for a single token. */
+    private static void out1(float[] w, int[] rowOff, int levels, float[] act, int a, float[] y, float[] b2,
+                             int dOut) {
+        int vl = S.length();
+        int pa = a * levels;
+        int j = 0;
+        for (; j + 4 * vl <= dOut; j += 4 * vl) {
+            FloatVector a0 = FloatVector.fromArray(S, b2, j);
+            FloatVector a1 = FloatVector.fromArray(S, b2, j + vl);
+            FloatVector a2 = FloatVector.fromArray(S, b2, j + 2 * vl);
+            FloatVector a3 = FloatVector.fromArray(S, b2, j + 3 * vl);
+            for (int l = 0; l < levels; l++) {
+                int o = rowOff[l] + j;
+                FloatVector s = FloatVector.broadcast(S, act[pa + l]);
+                a0 = FloatVector.fromArray(S, w, o).fma(s, a0);
+                a1 = FloatVector.fromArray(S, w, o + vl).fma(s, a1);
+                a2 = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, a2);
+                a3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, a3);
+            }
+            int ya = a * dOut + j;
+            a0.intoArray(y, ya);
+            a1.intoArray(y, ya + vl);
+            a2.intoArray(y, ya + 2 * vl);
+            a3.intoArray(y, ya + 3 * vl);
+        }
+        if (j < dOut) {
+            outTail(w, rowOff, levels, act, a, y, b2, dOut, j);
+        }
+    }
+
+    /** Columns [j, dOut) of one token's output row: one vector at a time, then scalar FMAs. */
+    private static void outTail(float[] w, int[] rowOff, int levels, float[] act, int a, float[] y, float[] b2,
+                                int dOut, int j) {
+        int vl = S.length();
+        int pa = a * levels;
+        for (; j + vl <= dOut; j += vl) {
+            FloatVector acc = FloatVector.fromArray(S, b2, j);
+            for (int l = 0; l < levels; l++) {
+                acc = FloatVector.fromArray(S, w, rowOff[l] + j).fma(FloatVector.broadcast(S, act[pa + l]), acc);
+            }
+            acc.intoArray(y, a * dOut + j);
+        }
+        for (; j < dOut; j++) {
+            float acc = b2[j];
+            for (int l = 0; l < levels; l++) {
+                acc = Math.fma(w[rowOff[l] + j], act[pa + l], acc);
+            }
+            y[a * dOut + j] = acc;
+        }
     }
 
     static void forward(FastFeedForward f, float[] x, int rows, float[] out) {
@@ -73,6 +370,10 @@ final class Cmm {
             return;
         }
         int tile = Math.max(1, Math.min(TILE, (rows + threads - 1) / threads));
+        if (trees == 1 && TWO_PHASE && rows >= TWO_PHASE_MIN_ROWS) {
+            forwardTwoPhase(f, x, rows, out, pool, tile);
+            return;
+        }
         int[] bands = bands(f, BAND_BYTES);
         if (bands.length > 2 && rows > tile && bandedIsCheaper(f, rows, tile, bands)) {
             forwardBanded(f, x, rows, out, pool, tile, bands);
@@ -89,7 +390,7 @@ final class Cmm {
                 s.tokens[t - t0] = t;
             }
             for (int k = 0; k < trees; k++) {
-                walk(f, k, x, out, s.tokens, 0, t1 - t0, 0, f.depth() + 1, nodeOf, s);
+                walk(f, k, x, out, null, s.tokens, 0, t1 - t0, 0, f.depth() + 1, nodeOf, s);
             }
         });
     }
@@ -104,9 +405,13 @@ final class Cmm {
      * rows) fit in {@link #BAND_BYTES}; bands are balanced in length. One band = the whole tree.
      */
     static int[] bands(FastFeedForward f, long bandBytes) {
-        int levels = f.depth() + 1;
+        return bands(f.depth() + 1, rowBytes(f), bandBytes);
+    }
+
+    /** As {@link #bands(FastFeedForward, long)} for `levels` levels of rows of `rowBytes` bytes each. */
+    static int[] bands(int levels, long rowBytes, long bandBytes) {
         int maxLen = 1;
-        while (maxLen < levels && ((1L << (maxLen + 1)) - 1) * rowBytes(f) <= bandBytes) {
+        while (maxLen < levels && ((1L << (maxLen + 1)) - 1) * rowBytes <= bandBytes) {
             maxLen++;
         }
         int count = (levels + maxLen - 1) / maxLen;
@@ -146,7 +451,15 @@ final class Cmm {
         int dOut = f.outputDim();
         int tiles = (rows + tile - 1) / tile;
         pool.forEach(tiles, i -> initRows(out, i * tile, Math.min(rows, (i + 1) * tile), dOut, f.b2()));
-        int[] node = new int[rows];
+        walkBanded(f, x, rows, out, null, new int[rows], pool, tile, bands);
+    }
+
+    /**
+     * The banded walk of all trees: y += each token's path terms; or, with pre (one tree), routing
+     * only: pre-activations into pre and each token's final node (at level D+1) into node.
+     */
+    private static void walkBanded(FastFeedForward f, float[] x, int rows, float[] out, float[] pre, int[] node,
+                                   Parallel pool, int tile, int[] bands) {
         int[] sorted = new int[rows];
         int maxBand = 0;
         for (int b = 0; b + 1 < bands.length; b++) {
@@ -189,7 +502,7 @@ final class Cmm {
                 int kk = k;
                 pool.forEach(taskCount, i -> {
                     Scratch s = new Scratch(tile, bandDepth);
-                    walk(f, kk, x, out, sorted, taskFrom[i], taskTo[i], from, to, node, s);
+                    walk(f, kk, x, out, pre, sorted, taskFrom[i], taskTo[i], from, to, node, s);
                 });
             }
         }
@@ -222,7 +535,7 @@ final class Cmm {
                 s.tokens[t] = t;
             }
             for (int k = k0; k < k1; k++) {
-                walk(f, k, x, y, s.tokens, 0, rows, 0, f.depth() + 1, s.node, s);
+                walk(f, k, x, y, null, s.tokens, 0, rows, 0, f.depth() + 1, s.node, s);
             }
         });
         for (int p = 1; p < tasks; p++) {
@@ -260,13 +573,15 @@ final class Cmm {
      * The tokens list[from, to) (global token indices, all at the same node of level `levelFrom`,
      * whose current nodes are node[token]) walk tree k from level levelFrom to levelTo (exclusive),
      * level by level: at each level they are counting-sorted by node, and every node with tokens
-     * is applied to its group. y rows are indexed like x rows.
+     * is applied to its group. y rows are indexed like x rows. With {@code pre} (routing only, one
+     * tree) y is not touched: each token's pre-activation at each level goes to
+     * pre[token·(D+1) + level] instead.
      */
-    private static void walk(FastFeedForward f, int k, float[] x, float[] y, int[] list, int from, int to,
-                             int levelFrom, int levelTo, int[] node, Scratch s) {
+    private static void walk(FastFeedForward f, int k, float[] x, float[] y, float[] pre, int[] list, int from,
+                             int to, int levelFrom, int levelTo, int[] node, Scratch s) {
         int count = to - from;
         if (count == 1) {
-            walkOne(f, k, x, list[from], y, node, levelFrom, levelTo);
+            walkOne(f, k, x, list[from], y, pre, node, levelFrom, levelTo);
             return;
         }
         int n = f.nodesPerTree();
@@ -299,7 +614,7 @@ final class Cmm {
             for (int b = 0; b < width; b++) {
                 int end = start[b];
                 if (end > begin) {
-                    group(f, k * n + first + b, x, 0, order, begin, end, y, node, s.logits);
+                    group(f, k * n + first + b, x, order, begin, end, y, pre, level, node, s.logits);
                 }
                 begin = end;
             }
@@ -308,10 +623,11 @@ final class Cmm {
 
     /**
      * One node and the tokens order[begin, end) (tile-relative) that reached it: l = x·W_in[row] +
-     * b_in[row], y += GELU(l)·W_out[row], node = 2·node + 1 + (l > 0). Tokens in blocks of 4.
+     * b_in[row], y += GELU(l)·W_out[row] (or, with pre, l stored for the output phase), node = 2·node
+     * + 1 + (l > 0). Tokens in blocks of 4.
      */
-    private static void group(FastFeedForward f, int row, float[] x, int t0, int[] order, int begin, int end,
-                              float[] y, int[] node, float[] l) {
+    private static void group(FastFeedForward f, int row, float[] x, int[] order, int begin, int end, float[] y,
+                              float[] pre, int level, int[] node, float[] l) {
         int d = f.inputDim();
         int dOut = f.outputDim();
         float[] wIn = f.wIn();
@@ -319,20 +635,27 @@ final class Cmm {
         float bias = f.bIn()[row];
         int wInOff = row * d;
         int wOutOff = row * dOut;
+        int levels = f.depth() + 1;
         int g = begin;
         for (; g + 4 <= end; g += 4) {
             int a = order[g];
             int b = order[g + 1];
             int c = order[g + 2];
             int e = order[g + 3];
-            dot4(wIn, wInOff, x, (t0 + a) * d, (t0 + b) * d, (t0 + c) * d, (t0 + e) * d, d, l);
+            dot4(wIn, wInOff, x, a * d, b * d, c * d, e * d, d, l);
             float la = l[0] + bias;
             float lb = l[1] + bias;
             float lc = l[2] + bias;
             float le = l[3] + bias;
-            axpy4(wOut, wOutOff, dOut, y, (t0 + a) * dOut, MathFunctions.gelu(la), (t0 + b) * dOut,
-                    MathFunctions.gelu(lb), (t0 + c) * dOut, MathFunctions.gelu(lc), (t0 + e) * dOut,
-                    MathFunctions.gelu(le));
+            if (pre != null) {
+                pre[a * levels + level] = la;
+                pre[b * levels + level] = lb;
+                pre[c * levels + level] = lc;
+                pre[e * levels + level] = le;
+            } else {
+                axpy4(wOut, wOutOff, dOut, y, a * dOut, MathFunctions.gelu(la), b * dOut, MathFunctions.gelu(lb),
+                        c * dOut, MathFunctions.gelu(lc), e * dOut, MathFunctions.gelu(le));
+            }
             node[a] = 2 * node[a] + 1 + (la > 0 ? 1 : 0);
             node[b] = 2 * node[b] + 1 + (lb > 0 ? 1 : 0);
             node[c] = 2 * node[c] + 1 + (lc > 0 ? 1 : 0);
@@ -340,15 +663,19 @@ final class Cmm {
         }
         for (; g < end; g++) {
             int a = order[g];
-            float la = dot(wIn, wInOff, x, (t0 + a) * d, d) + bias;
-            axpy(wOut, wOutOff, dOut, y, (t0 + a) * dOut, MathFunctions.gelu(la));
+            float la = dot(wIn, wInOff, x, a * d, d) + bias;
+            if (pre != null) {
+                pre[a * levels + level] = la;
+            } else {
+                axpy(wOut, wOutOff, dOut, y, a * dOut, MathFunctions.gelu(la));
+            }
             node[a] = 2 * node[a] + 1 + (la > 0 ? 1 : 0);
         }
     }
 
     /** The per-token walk of one token t (global index) from its node at levelFrom to levelTo. */
-    private static void walkOne(FastFeedForward f, int k, float[] x, int t, float[] y, int[] nodeOf, int levelFrom,
-                                int levelTo) {
+    private static void walkOne(FastFeedForward f, int k, float[] x, int t, float[] y, float[] pre, int[] nodeOf,
+                                int levelFrom, int levelTo) {
         int d = f.inputDim();
         int dOut = f.outputDim();
         int n = f.nodesPerTree();
@@ -356,7 +683,11 @@ final class Cmm {
         for (int level = levelFrom; level < levelTo; level++) {
             int row = k * n + node;
             float l = dot(f.wIn(), row * d, x, t * d, d) + f.bIn()[row];
-            axpy(f.wOut(), row * dOut, dOut, y, t * dOut, MathFunctions.gelu(l));
+            if (pre != null) {
+                pre[t * (f.depth() + 1) + level] = l;
+            } else {
+                axpy(f.wOut(), row * dOut, dOut, y, t * dOut, MathFunctions.gelu(l));
+            }
             node = 2 * node + 1 + (l > 0 ? 1 : 0);
         }
         nodeOf[t] = node;
