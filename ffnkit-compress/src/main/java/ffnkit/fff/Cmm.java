@@ -72,18 +72,86 @@ final class Cmm {
      * its D+1 W_out rows in registers and written once.
      */
     private static void forwardTwoPhase(FastFeedForward f, float[] x, int rows, float[] out, Parallel pool, int tile) {
+        int[] bands = bands(f.depth() + 1, 4L * f.inputDim(), BAND_BYTES);
+        if (bands.length > 2 && !(rows > tile && routeBandedIsCheaper(f, rows, tile, bands))) {
+            bands = new int[] {0, f.depth() + 1};
+        }
+        forwardTwoPhase(f, x, rows, out, pool, tile, bands);
+    }
+
+    /** The one-tree two-phase path with the given tile and routing band budget, whatever the models say: for tests. */
+    static void forwardTwoPhaseForTest(FastFeedForward f, float[] x, int rows, float[] out, int tile, long bandBytes) {
+        forwardTwoPhase(f, x, rows, out, Parallel.shared(), tile, bands(f.depth() + 1, 4L * f.inputDim(), bandBytes));
+    }
+
+    private static void forwardTwoPhase(FastFeedForward f, float[] x, int rows, float[] out, Parallel pool, int tile,
+                                        int[] bands) {
         int levels = f.depth() + 1;
         float[] act = new float[rows * levels];
         int[] node = new int[rows];
-        int[] bands = bands(levels, 4L * f.inputDim(), BAND_BYTES);
-        if (bands.length > 2 && !(rows > tile && routeBandedIsCheaper(f, rows, tile, bands))) {
-            bands = new int[] {0, levels};
-        }
-        walkBanded(f, x, rows, null, act, node, pool, tile, bands);
-        int chunk = 4096;
-        pool.forEach((act.length + chunk - 1) / chunk, i -> geluInPlace(act, i * chunk, Math.min(act.length,
-                (i + 1) * chunk)));
+        walkBanded(f, x, 0, rows, null, act, node, pool, tile, bands);
+        int gchunk = 4096;
+        pool.forEach((act.length + gchunk - 1) / gchunk, i -> geluInPlace(act, i * gchunk, Math.min(act.length,
+                (i + 1) * gchunk)));
         outputByLeaf(f, rows, out, pool, node, act);
+    }
+
+    /**
+     * Several trees: the two phases within each tile of tokens. The tile walks every tree with
+     * W_in only (pre-activations of all K·(D+1) path neurons per token), then each token's output
+     * row is summed in registers from its K·(D+1) W_out rows and written once, instead of K·(D+1)
+     * read-modify-write passes over the tile's y rows.
+     */
+    private static void forwardTilesTwoPhase(FastFeedForward f, float[] x, int rows, float[] out, Parallel pool,
+                                             int tile) {
+        int trees = f.trees();
+        int depth = f.depth();
+        int paths = f.neuronsPerToken();
+        int n = f.nodesPerTree();
+        int dOut = f.outputDim();
+        float[] act = new float[rows * paths];
+        int[] nodeOf = new int[rows];
+        int tiles = (rows + tile - 1) / tile;
+        pool.forEach(tiles, i -> {
+            int t0 = i * tile;
+            int t1 = Math.min(rows, t0 + tile);
+            int count = t1 - t0;
+            Scratch s = new Scratch(count, depth);
+            int[] past = new int[count * trees];
+            for (int t = t0; t < t1; t++) {
+                s.tokens[t - t0] = t;
+            }
+            for (int k = 0; k < trees; k++) {
+                walk(f, k, x, null, act, s.tokens, 0, count, 0, depth + 1, nodeOf, s);
+                for (int t = t0; t < t1; t++) {
+                    past[(t - t0) * trees + k] = nodeOf[t];
+                }
+            }
+            geluInPlace(act, t0 * paths, t1 * paths);
+            int[][] off = new int[4][paths];
+            int g = 0;
+            for (; g + 4 <= count; g += 4) {
+                for (int q = 0; q < 4; q++) {
+                    pathOffsets(past, (g + q) * trees, trees, n, depth, dOut, off[q]);
+                }
+                out4(f.wOut(), paths, off[0], off[1], off[2], off[3], act, t0 + g, t0 + g + 1, t0 + g + 2, t0 + g + 3,
+                        out, f.b2(), dOut);
+            }
+            for (; g < count; g++) {
+                pathOffsets(past, g * trees, trees, n, depth, dOut, off[0]);
+                out1(f.wOut(), off[0], paths, act, t0 + g, out, f.b2(), dOut);
+            }
+        });
+    }
+
+    /** off[level·K + k] = offset in W_out of tree k's row on the path to past[from + k] (level D+1). */
+    private static void pathOffsets(int[] past, int from, int trees, int n, int depth, int dOut, int[] off) {
+        for (int k = 0; k < trees; k++) {
+            int leafNode = (past[from + k] - 1) >> 1;
+            for (int l = 0; l <= depth; l++) {
+                off[l * trees + k] = (k * n + ((leafNode + 1) >> (depth - l)) - 1) * dOut;
+            }
+        }
     }
 
     /** As {@link #bandedIsCheaper} for the routing phase: W_in rows only, x read once per band. */
@@ -176,10 +244,7 @@ final class Cmm {
                 for (int q = 0; q < 4; q++) {
                     pathOffsets(node[order[g + q]], depth, dOut, off[q]);
                 }
-                // Levels [0, shared) are common to the four: those of the first and the last token.
-                int shared = levels - (32 - Integer.numberOfLeadingZeros(
-                        (off[0][depth] / dOut + 1) ^ (off[3][depth] / dOut + 1)));
-                out4(wOut, levels, shared, off[0], off[1], off[2], off[3], act, order[g], order[g + 1], order[g + 2],
+                out4(wOut, levels, off[0], off[1], off[2], off[3], act, order[g], order[g + 1], order[g + 2],
                         order[g + 3], out, b2, dOut);
             }
             for (; g < end; g++) {
@@ -198,18 +263,24 @@ final class Cmm {
     }
 
     /**
-     * Output rows of four tokens: per 4-vector column chunk, 16 accumulators start at b2 and take one
-     * FMA per level, then are stored once. Levels below `shared` use one row for all four (one load
-     * feeds 4 FMAs); deeper levels each token's own row. Per element the same operations in the
-     * same order as {@link #out1}, so blocking does not change results.
+     * Output rows of four tokens, each the sum of `paths` terms act[token, p]·W_out[row p of the
+     * token] (p = level·K + tree; o*[p] are the rows' offsets in W_out). Per 4-vector column
+     * chunk, 16 accumulators start at b2 and take one FMA per term, then are stored once. The
+     * leading rows that all four tokens share (the roots; with one tree and tokens sorted by leaf,
+     * their common ancestors: most of the path) are loaded once for the four. Per element the same operations in the same order as
+     * {@link #out1}, so blocking does not change results.
      */
-    private static void out4(float[] w, int levels, int shared, int[] oa, int[] ob, int[] oc, int[] oe, float[] act,
-                             int a, int b, int c, int e, float[] y, float[] b2, int dOut) {
+    private static void out4(float[] w, int paths, int[] oa, int[] ob, int[] oc, int[] oe, float[] act, int a, int b,
+                             int c, int e, float[] y, float[] b2, int dOut) {
+        int shared = 0;
+        while (shared < paths && oa[shared] == ob[shared] && oa[shared] == oc[shared] && oa[shared] == oe[shared]) {
+            shared++;
+        }
         int vl = S.length();
-        int pa = a * levels;
-        int pb = b * levels;
-        int pc = c * levels;
-        int pe = e * levels;
+        int pa = a * paths;
+        int pb = b * paths;
+        int pc = c * paths;
+        int pe = e * paths;
         int j = 0;
         for (; j + 4 * vl <= dOut; j += 4 * vl) {
             FloatVector a0 = FloatVector.fromArray(S, b2, j);
@@ -221,57 +292,61 @@ final class Cmm {
             FloatVector e0 = a0, e1 = a1, e2 = a2, e3 = a3;
             int l = 0;
             for (; l < shared; l++) {
-                int o = oa[l] + j;
-                FloatVector w0 = FloatVector.fromArray(S, w, o);
-                FloatVector w1 = FloatVector.fromArray(S, w, o + vl);
-                FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * vl);
-                FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * vl);
-                FloatVector s = FloatVector.broadcast(S, act[pa + l]);
-                a0 = w0.fma(s, a0);
-                a1 = w1.fma(s, a1);
-                a2 = w2.fma(s, a2);
-                a3 = w3.fma(s, a3);
-                s = FloatVector.broadcast(S, act[pb + l]);
-                b0 = w0.fma(s, b0);
-                b1 = w1.fma(s, b1);
-                b2v = w2.fma(s, b2v);
-                b3 = w3.fma(s, b3);
-                s = FloatVector.broadcast(S, act[pc + l]);
-                c0 = w0.fma(s, c0);
-                c1 = w1.fma(s, c1);
-                c2 = w2.fma(s, c2);
-                c3 = w3.fma(s, c3);
-                s = FloatVector.broadcast(S, act[pe + l]);
-                e0 = w0.fma(s, e0);
-                e1 = w1.fma(s, e1);
-                e2 = w2.fma(s, e2);
-                e3 = w3.fma(s, e3);
+                {
+                    int o = oa[l] + j;
+                    FloatVector w0 = FloatVector.fromArray(S, w, o);
+                    FloatVector w1 = FloatVector.fromArray(S, w, o + vl);
+                    FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * vl);
+                    FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * vl);
+                    FloatVector s = FloatVector.broadcast(S, act[pa + l]);
+                    a0 = w0.fma(s, a0);
+                    a1 = w1.fma(s, a1);
+                    a2 = w2.fma(s, a2);
+                    a3 = w3.fma(s, a3);
+                    s = FloatVector.broadcast(S, act[pb + l]);
+                    b0 = w0.fma(s, b0);
+                    b1 = w1.fma(s, b1);
+                    b2v = w2.fma(s, b2v);
+                    b3 = w3.fma(s, b3);
+                    s = FloatVector.broadcast(S, act[pc + l]);
+                    c0 = w0.fma(s, c0);
+                    c1 = w1.fma(s, c1);
+                    c2 = w2.fma(s, c2);
+                    c3 = w3.fma(s, c3);
+                    s = FloatVector.broadcast(S, act[pe + l]);
+                    e0 = w0.fma(s, e0);
+                    e1 = w1.fma(s, e1);
+                    e2 = w2.fma(s, e2);
+                    e3 = w3.fma(s, e3);
+                }
             }
-            for (; l < levels; l++) {
-                int o = oa[l] + j;
-                FloatVector s = FloatVector.broadcast(S, act[pa + l]);
-                a0 = FloatVector.fromArray(S, w, o).fma(s, a0);
-                a1 = FloatVector.fromArray(S, w, o + vl).fma(s, a1);
-                a2 = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, a2);
-                a3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, a3);
-                o = ob[l] + j;
-                s = FloatVector.broadcast(S, act[pb + l]);
-                b0 = FloatVector.fromArray(S, w, o).fma(s, b0);
-                b1 = FloatVector.fromArray(S, w, o + vl).fma(s, b1);
-                b2v = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, b2v);
-                b3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, b3);
-                o = oc[l] + j;
-                s = FloatVector.broadcast(S, act[pc + l]);
-                c0 = FloatVector.fromArray(S, w, o).fma(s, c0);
-                c1 = FloatVector.fromArray(S, w, o + vl).fma(s, c1);
-                c2 = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, c2);
-                c3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, c3);
-                o = oe[l] + j;
-                s = FloatVector.broadcast(S, act[pe + l]);
-                e0 = FloatVector.fromArray(S, w, o).fma(s, e0);
-                e1 = FloatVector.fromArray(S, w, o + vl).fma(s, e1);
-                e2 = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, e2);
-                e3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, e3);
+            for (; l < paths; l++) {
+                {
+                    int o = oa[l] + j;
+                    FloatVector s = FloatVector.broadcast(S, act[pa + l]);
+                    a0 = FloatVector.fromArray(S, w, o).fma(s, a0);
+                    a1 = FloatVector.fromArray(S, w, o + vl).fma(s, a1);
+                    a2 = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, a2);
+                    a3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, a3);
+                    o = ob[l] + j;
+                    s = FloatVector.broadcast(S, act[pb + l]);
+                    b0 = FloatVector.fromArray(S, w, o).fma(s, b0);
+                    b1 = FloatVector.fromArray(S, w, o + vl).fma(s, b1);
+                    b2v = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, b2v);
+                    b3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, b3);
+                    o = oc[l] + j;
+                    s = FloatVector.broadcast(S, act[pc + l]);
+                    c0 = FloatVector.fromArray(S, w, o).fma(s, c0);
+                    c1 = FloatVector.fromArray(S, w, o + vl).fma(s, c1);
+                    c2 = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, c2);
+                    c3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, c3);
+                    o = oe[l] + j;
+                    s = FloatVector.broadcast(S, act[pe + l]);
+                    e0 = FloatVector.fromArray(S, w, o).fma(s, e0);
+                    e1 = FloatVector.fromArray(S, w, o + vl).fma(s, e1);
+                    e2 = FloatVector.fromArray(S, w, o + 2 * vl).fma(s, e2);
+                    e3 = FloatVector.fromArray(S, w, o + 3 * vl).fma(s, e3);
+                }
             }
             int ya = a * dOut + j;
             int yb = b * dOut + j;
@@ -295,25 +370,25 @@ final class Cmm {
             e3.intoArray(y, ye + 3 * vl);
         }
         if (j < dOut) {
-            outTail(w, oa, levels, act, a, y, b2, dOut, j);
-            outTail(w, ob, levels, act, b, y, b2, dOut, j);
-            outTail(w, oc, levels, act, c, y, b2, dOut, j);
-            outTail(w, oe, levels, act, e, y, b2, dOut, j);
+            outTail(w, oa, paths, act, a, y, b2, dOut, j);
+            outTail(w, ob, paths, act, b, y, b2, dOut, j);
+            outTail(w, oc, paths, act, c, y, b2, dOut, j);
+            outTail(w, oe, paths, act, e, y, b2, dOut, j);
         }
     }
 
     /** Output row of one token: as {@link #out4} for a single token. */
-    private static void out1(float[] w, int[] rowOff, int levels, float[] act, int a, float[] y, float[] b2,
+    private static void out1(float[] w, int[] rowOff, int paths, float[] act, int a, float[] y, float[] b2,
                              int dOut) {
         int vl = S.length();
-        int pa = a * levels;
+        int pa = a * paths;
         int j = 0;
         for (; j + 4 * vl <= dOut; j += 4 * vl) {
             FloatVector a0 = FloatVector.fromArray(S, b2, j);
             FloatVector a1 = FloatVector.fromArray(S, b2, j + vl);
             FloatVector a2 = FloatVector.fromArray(S, b2, j + 2 * vl);
             FloatVector a3 = FloatVector.fromArray(S, b2, j + 3 * vl);
-            for (int l = 0; l < levels; l++) {
+            for (int l = 0; l < paths; l++) {
                 int o = rowOff[l] + j;
                 FloatVector s = FloatVector.broadcast(S, act[pa + l]);
                 a0 = FloatVector.fromArray(S, w, o).fma(s, a0);
@@ -328,25 +403,25 @@ final class Cmm {
             a3.intoArray(y, ya + 3 * vl);
         }
         if (j < dOut) {
-            outTail(w, rowOff, levels, act, a, y, b2, dOut, j);
+            outTail(w, rowOff, paths, act, a, y, b2, dOut, j);
         }
     }
 
     /** Columns [j, dOut) of one token's output row: one vector at a time, then scalar FMAs. */
-    private static void outTail(float[] w, int[] rowOff, int levels, float[] act, int a, float[] y, float[] b2,
+    private static void outTail(float[] w, int[] rowOff, int paths, float[] act, int a, float[] y, float[] b2,
                                 int dOut, int j) {
         int vl = S.length();
-        int pa = a * levels;
+        int pa = a * paths;
         for (; j + vl <= dOut; j += vl) {
             FloatVector acc = FloatVector.fromArray(S, b2, j);
-            for (int l = 0; l < levels; l++) {
+            for (int l = 0; l < paths; l++) {
                 acc = FloatVector.fromArray(S, w, rowOff[l] + j).fma(FloatVector.broadcast(S, act[pa + l]), acc);
             }
             acc.intoArray(y, a * dOut + j);
         }
         for (; j < dOut; j++) {
             float acc = b2[j];
-            for (int l = 0; l < levels; l++) {
+            for (int l = 0; l < paths; l++) {
                 acc = Math.fma(w[rowOff[l] + j], act[pa + l], acc);
             }
             y[a * dOut + j] = acc;
@@ -372,6 +447,10 @@ final class Cmm {
         int tile = Math.max(1, Math.min(TILE, (rows + threads - 1) / threads));
         if (trees == 1 && TWO_PHASE && rows >= TWO_PHASE_MIN_ROWS) {
             forwardTwoPhase(f, x, rows, out, pool, tile);
+            return;
+        }
+        if (trees > 1 && TWO_PHASE) {
+            forwardTilesTwoPhase(f, x, rows, out, pool, tile);
             return;
         }
         int[] bands = bands(f, BAND_BYTES);
@@ -408,16 +487,16 @@ final class Cmm {
         return bands(f.depth() + 1, rowBytes(f), bandBytes);
     }
 
-    /** As {@link #bands(FastFeedForward, long)} for `levels` levels of rows of `rowBytes` bytes each. */
-    static int[] bands(int levels, long rowBytes, long bandBytes) {
+    /** As {@link #bands(FastFeedForward, long)} for `paths` paths of rows of `rowBytes` bytes each. */
+    static int[] bands(int paths, long rowBytes, long bandBytes) {
         int maxLen = 1;
-        while (maxLen < levels && ((1L << (maxLen + 1)) - 1) * rowBytes <= bandBytes) {
+        while (maxLen < paths && ((1L << (maxLen + 1)) - 1) * rowBytes <= bandBytes) {
             maxLen++;
         }
-        int count = (levels + maxLen - 1) / maxLen;
+        int count = (paths + maxLen - 1) / maxLen;
         int[] b = new int[count + 1];
         for (int i = 0; i <= count; i++) {
-            b[i] = (int) ((long) levels * i / count);
+            b[i] = (int) ((long) paths * i / count);
         }
         return b;
     }
@@ -440,7 +519,7 @@ final class Cmm {
     }
 
     /**
-     * Deep trees: the levels are cut into bands whose subtrees fit in L2. Band 0 walks token tiles
+     * Deep trees: the paths are cut into bands whose subtrees fit in L2. Band 0 walks token tiles
      * from the root; before each later band the tokens are sorted by the subtree root they
      * reached (counting sort) and each subtree's tokens walk its band in tiles, so that the
      * subtree's weight rows are read from memory once and then serve all its tokens from L2,
@@ -451,23 +530,23 @@ final class Cmm {
         int dOut = f.outputDim();
         int tiles = (rows + tile - 1) / tile;
         pool.forEach(tiles, i -> initRows(out, i * tile, Math.min(rows, (i + 1) * tile), dOut, f.b2()));
-        walkBanded(f, x, rows, out, null, new int[rows], pool, tile, bands);
+        walkBanded(f, x, 0, rows, out, null, new int[rows], pool, tile, bands);
     }
 
     /**
      * The banded walk of all trees: y += each token's path terms; or, with pre (one tree), routing
      * only: pre-activations into pre and each token's final node (at level D+1) into node.
      */
-    private static void walkBanded(FastFeedForward f, float[] x, int rows, float[] out, float[] pre, int[] node,
-                                   Parallel pool, int tile, int[] bands) {
-        int[] sorted = new int[rows];
+    private static void walkBanded(FastFeedForward f, float[] x, int t0, int t1, float[] out, float[] pre,
+                                   int[] node, Parallel pool, int tile, int[] bands) {
+        int[] sorted = new int[t1];
         int maxBand = 0;
         for (int b = 0; b + 1 < bands.length; b++) {
             maxBand = Math.max(maxBand, bands[b + 1] - bands[b]);
         }
         int bandDepth = maxBand - 1;
         for (int k = 0; k < f.trees(); k++) {
-            java.util.Arrays.fill(node, 0);
+            java.util.Arrays.fill(node, t0, t1, 0);
             for (int b = 0; b + 1 < bands.length; b++) {
                 int from = bands[b];
                 int to = bands[b + 1];
@@ -475,14 +554,15 @@ final class Cmm {
                 int first = (1 << from) - 1;
                 int width = 1 << from;
                 int[] start = new int[width + 1];
-                for (int t = 0; t < rows; t++) {
+                start[0] = t0;
+                for (int t = t0; t < t1; t++) {
                     start[node[t] - first + 1]++;
                 }
                 for (int r = 0; r < width; r++) {
                     start[r + 1] += start[r];
                 }
                 int[] fill = java.util.Arrays.copyOf(start, width);
-                for (int t = 0; t < rows; t++) {
+                for (int t = t0; t < t1; t++) {
                     sorted[fill[node[t] - first]++] = t;
                 }
                 // Tasks: tiles within each subtree's token range.
@@ -558,9 +638,9 @@ final class Cmm {
         final int[] node;
         final int[] order;
         final int[] start;
-        final float[] logits = new float[4];
+        final float[] logits = new float[8];
 
-        /** @param bandDepth depth of the deepest subtree walked with this scratch (levels - 1) */
+        /** @param bandDepth depth of the deepest subtree walked with this scratch (paths - 1) */
         Scratch(int tokens, int bandDepth) {
             this.tokens = new int[tokens];
             this.node = new int[tokens];
@@ -573,9 +653,9 @@ final class Cmm {
      * The tokens list[from, to) (global token indices, all at the same node of level `levelFrom`,
      * whose current nodes are node[token]) walk tree k from level levelFrom to levelTo (exclusive),
      * level by level: at each level they are counting-sorted by node, and every node with tokens
-     * is applied to its group. y rows are indexed like x rows. With {@code pre} (routing only, one
-     * tree) y is not touched: each token's pre-activation at each level goes to
-     * pre[token·(D+1) + level] instead.
+     * is applied to its group. y rows are indexed like x rows. With {@code pre} (routing only) y is
+     * not touched: each token's pre-activation at each level goes to pre[token·K·(D+1) + level·K + k]
+     * instead.
      */
     private static void walk(FastFeedForward f, int k, float[] x, float[] y, float[] pre, int[] list, int from,
                              int to, int levelFrom, int levelTo, int[] node, Scratch s) {
@@ -614,7 +694,8 @@ final class Cmm {
             for (int b = 0; b < width; b++) {
                 int end = start[b];
                 if (end > begin) {
-                    group(f, k * n + first + b, x, order, begin, end, y, pre, level, node, s.logits);
+                    group(f, k * n + first + b, x, order, begin, end, y, pre, level * f.trees() + k, node,
+                            s.logits);
                 }
                 begin = end;
             }
@@ -627,7 +708,7 @@ final class Cmm {
      * + 1 + (l > 0). Tokens in blocks of 4.
      */
     private static void group(FastFeedForward f, int row, float[] x, int[] order, int begin, int end, float[] y,
-                              float[] pre, int level, int[] node, float[] l) {
+                              float[] pre, int preCol, int[] node, float[] l) {
         int d = f.inputDim();
         int dOut = f.outputDim();
         float[] wIn = f.wIn();
@@ -635,8 +716,19 @@ final class Cmm {
         float bias = f.bIn()[row];
         int wInOff = row * d;
         int wOutOff = row * dOut;
-        int levels = f.depth() + 1;
+        int stride = f.neuronsPerToken();
         int g = begin;
+        if (pre != null && DOT8) {
+            for (; g + 8 <= end; g += 8) {
+                dot8(wIn, wInOff, x, order, g, d, l);
+                for (int q = 0; q < 8; q++) {
+                    int a = order[g + q];
+                    float la = l[q] + bias;
+                    pre[a * stride + preCol] = la;
+                    node[a] = 2 * node[a] + 1 + (la > 0 ? 1 : 0);
+                }
+            }
+        }
         for (; g + 4 <= end; g += 4) {
             int a = order[g];
             int b = order[g + 1];
@@ -648,10 +740,10 @@ final class Cmm {
             float lc = l[2] + bias;
             float le = l[3] + bias;
             if (pre != null) {
-                pre[a * levels + level] = la;
-                pre[b * levels + level] = lb;
-                pre[c * levels + level] = lc;
-                pre[e * levels + level] = le;
+                pre[a * stride + preCol] = la;
+                pre[b * stride + preCol] = lb;
+                pre[c * stride + preCol] = lc;
+                pre[e * stride + preCol] = le;
             } else {
                 axpy4(wOut, wOutOff, dOut, y, a * dOut, MathFunctions.gelu(la), b * dOut, MathFunctions.gelu(lb),
                         c * dOut, MathFunctions.gelu(lc), e * dOut, MathFunctions.gelu(le));
@@ -661,11 +753,28 @@ final class Cmm {
             node[c] = 2 * node[c] + 1 + (lc > 0 ? 1 : 0);
             node[e] = 2 * node[e] + 1 + (le > 0 ? 1 : 0);
         }
+        if (g + 2 <= end) {
+            int a = order[g];
+            int b = order[g + 1];
+            dot2(wIn, wInOff, x, a * d, b * d, d, l);
+            float la = l[0] + bias;
+            float lb = l[1] + bias;
+            if (pre != null) {
+                pre[a * stride + preCol] = la;
+                pre[b * stride + preCol] = lb;
+            } else {
+                axpy(wOut, wOutOff, dOut, y, a * dOut, MathFunctions.gelu(la));
+                axpy(wOut, wOutOff, dOut, y, b * dOut, MathFunctions.gelu(lb));
+            }
+            node[a] = 2 * node[a] + 1 + (la > 0 ? 1 : 0);
+            node[b] = 2 * node[b] + 1 + (lb > 0 ? 1 : 0);
+            g += 2;
+        }
         for (; g < end; g++) {
             int a = order[g];
             float la = dot(wIn, wInOff, x, a * d, d) + bias;
             if (pre != null) {
-                pre[a * levels + level] = la;
+                pre[a * stride + preCol] = la;
             } else {
                 axpy(wOut, wOutOff, dOut, y, a * dOut, MathFunctions.gelu(la));
             }
@@ -684,7 +793,7 @@ final class Cmm {
             int row = k * n + node;
             float l = dot(f.wIn(), row * d, x, t * d, d) + f.bIn()[row];
             if (pre != null) {
-                pre[t * (f.depth() + 1) + level] = l;
+                pre[t * f.neuronsPerToken() + level * f.trees() + k] = l;
             } else {
                 axpy(f.wOut(), row * dOut, dOut, y, t * dOut, MathFunctions.gelu(l));
             }
@@ -693,40 +802,165 @@ final class Cmm {
         nodeOf[t] = node;
     }
 
-    /** w[wOff..+len)·x[xOff..+len): one vector accumulator, lanes reduced, then the scalar tail. */
+    /*
+     * Dot products. Every token sums its dot in the same way whatever the group size: two vector
+     * accumulators (even and odd vectors of the row, so one token is two independent FMA chains
+     * rather than one chain of d/16 dependent FMAs), a last single vector into the first, then
+     * (acc0 + acc1) reduced over lanes, then the scalar tail. dot2 and dot4 share each weight load
+     * between 2 or 4 tokens and give each token exactly what dot gives it.
+     */
+
+    /** w[wOff..+len)·x[xOff..+len). */
     static float dot(float[] w, int wOff, float[] x, int xOff, int len) {
-        int bound = S.loopBound(len);
-        FloatVector acc = FloatVector.zero(S);
+        int vl = S.length();
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0;
         int i = 0;
-        for (; i < bound; i += S.length()) {
-            acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, w, wOff + i), acc);
+        for (; i + 2 * vl <= len; i += 2 * vl) {
+            a0 = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, w, wOff + i), a0);
+            a1 = FloatVector.fromArray(S, x, xOff + i + vl).fma(FloatVector.fromArray(S, w, wOff + i + vl), a1);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        if (i + vl <= len) {
+            a0 = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, w, wOff + i), a0);
+            i += vl;
+        }
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
         for (; i < len; i++) {
             sum += x[xOff + i] * w[wOff + i];
         }
         return sum;
     }
 
-    /** Four dots against one weight row, summed exactly as {@link #dot} sums each of them. */
-    private static void dot4(float[] w, int wOff, float[] x, int x0, int x1, int x2, int x3, int len, float[] out) {
-        int bound = S.loopBound(len);
+    /** Two dots against one weight row, each summed exactly as {@link #dot} sums it. */
+    private static void dot2(float[] w, int wOff, float[] x, int x0, int x1, int len, float[] out) {
+        int vl = S.length();
         FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
-        FloatVector a2 = FloatVector.zero(S);
-        FloatVector a3 = FloatVector.zero(S);
+        FloatVector a1 = a0, b0 = a0, b1 = a0;
         int i = 0;
-        for (; i < bound; i += S.length()) {
-            FloatVector wv = FloatVector.fromArray(S, w, wOff + i);
-            a0 = FloatVector.fromArray(S, x, x0 + i).fma(wv, a0);
-            a1 = FloatVector.fromArray(S, x, x1 + i).fma(wv, a1);
-            a2 = FloatVector.fromArray(S, x, x2 + i).fma(wv, a2);
-            a3 = FloatVector.fromArray(S, x, x3 + i).fma(wv, a3);
+        for (; i + 2 * vl <= len; i += 2 * vl) {
+            FloatVector w0 = FloatVector.fromArray(S, w, wOff + i);
+            FloatVector w1 = FloatVector.fromArray(S, w, wOff + i + vl);
+            a0 = FloatVector.fromArray(S, x, x0 + i).fma(w0, a0);
+            b0 = FloatVector.fromArray(S, x, x1 + i).fma(w0, b0);
+            a1 = FloatVector.fromArray(S, x, x0 + i + vl).fma(w1, a1);
+            b1 = FloatVector.fromArray(S, x, x1 + i + vl).fma(w1, b1);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        if (i + vl <= len) {
+            FloatVector w0 = FloatVector.fromArray(S, w, wOff + i);
+            a0 = FloatVector.fromArray(S, x, x0 + i).fma(w0, a0);
+            b0 = FloatVector.fromArray(S, x, x1 + i).fma(w0, b0);
+            i += vl;
+        }
+        float s0 = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s1 = b0.add(b1).reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            float wv = w[wOff + i];
+            s0 += x[x0 + i] * wv;
+            s1 += x[x1 + i] * wv;
+        }
+        out[0] = s0;
+        out[1] = s1;
+    }
+
+    /**
+     * Routing groups of 8 tokens per weight row (9 loads per 8 FMAs instead of 5 per 4): 16
+     * accumulators, so only with 32 vector registers (AVX-512); override -Dffnkit.fff.dot8=.
+     */
+    static final boolean DOT8 = Boolean.parseBoolean(System.getProperty("ffnkit.fff.dot8",
+            String.valueOf(S.length() >= 16)));
+
+    /** Eight dots (tokens order[g..g+8)) against one weight row, each summed exactly as {@link #dot} sums it. */
+    private static void dot8(float[] w, int wOff, float[] x, int[] order, int g, int len, float[] out) {
+        int vl = S.length();
+        int x0 = order[g] * len, x1 = order[g + 1] * len, x2 = order[g + 2] * len, x3 = order[g + 3] * len;
+        int x4 = order[g + 4] * len, x5 = order[g + 5] * len, x6 = order[g + 6] * len, x7 = order[g + 7] * len;
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+        FloatVector f0 = a0, f1 = a0, g0 = a0, g1 = a0, h0 = a0, h1 = a0, k0 = a0, k1 = a0;
+        int i = 0;
+        for (; i + 2 * vl <= len; i += 2 * vl) {
+            FloatVector w0 = FloatVector.fromArray(S, w, wOff + i);
+            FloatVector w1 = FloatVector.fromArray(S, w, wOff + i + vl);
+            a0 = FloatVector.fromArray(S, x, x0 + i).fma(w0, a0);
+            b0 = FloatVector.fromArray(S, x, x1 + i).fma(w0, b0);
+            c0 = FloatVector.fromArray(S, x, x2 + i).fma(w0, c0);
+            e0 = FloatVector.fromArray(S, x, x3 + i).fma(w0, e0);
+            f0 = FloatVector.fromArray(S, x, x4 + i).fma(w0, f0);
+            g0 = FloatVector.fromArray(S, x, x5 + i).fma(w0, g0);
+            h0 = FloatVector.fromArray(S, x, x6 + i).fma(w0, h0);
+            k0 = FloatVector.fromArray(S, x, x7 + i).fma(w0, k0);
+            a1 = FloatVector.fromArray(S, x, x0 + i + vl).fma(w1, a1);
+            b1 = FloatVector.fromArray(S, x, x1 + i + vl).fma(w1, b1);
+            c1 = FloatVector.fromArray(S, x, x2 + i + vl).fma(w1, c1);
+            e1 = FloatVector.fromArray(S, x, x3 + i + vl).fma(w1, e1);
+            f1 = FloatVector.fromArray(S, x, x4 + i + vl).fma(w1, f1);
+            g1 = FloatVector.fromArray(S, x, x5 + i + vl).fma(w1, g1);
+            h1 = FloatVector.fromArray(S, x, x6 + i + vl).fma(w1, h1);
+            k1 = FloatVector.fromArray(S, x, x7 + i + vl).fma(w1, k1);
+        }
+        if (i + vl <= len) {
+            FloatVector w0 = FloatVector.fromArray(S, w, wOff + i);
+            a0 = FloatVector.fromArray(S, x, x0 + i).fma(w0, a0);
+            b0 = FloatVector.fromArray(S, x, x1 + i).fma(w0, b0);
+            c0 = FloatVector.fromArray(S, x, x2 + i).fma(w0, c0);
+            e0 = FloatVector.fromArray(S, x, x3 + i).fma(w0, e0);
+            f0 = FloatVector.fromArray(S, x, x4 + i).fma(w0, f0);
+            g0 = FloatVector.fromArray(S, x, x5 + i).fma(w0, g0);
+            h0 = FloatVector.fromArray(S, x, x6 + i).fma(w0, h0);
+            k0 = FloatVector.fromArray(S, x, x7 + i).fma(w0, k0);
+            i += vl;
+        }
+        out[0] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        out[1] = b0.add(b1).reduceLanes(VectorOperators.ADD);
+        out[2] = c0.add(c1).reduceLanes(VectorOperators.ADD);
+        out[3] = e0.add(e1).reduceLanes(VectorOperators.ADD);
+        out[4] = f0.add(f1).reduceLanes(VectorOperators.ADD);
+        out[5] = g0.add(g1).reduceLanes(VectorOperators.ADD);
+        out[6] = h0.add(h1).reduceLanes(VectorOperators.ADD);
+        out[7] = k0.add(k1).reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            float wv = w[wOff + i];
+            out[0] += x[x0 + i] * wv;
+            out[1] += x[x1 + i] * wv;
+            out[2] += x[x2 + i] * wv;
+            out[3] += x[x3 + i] * wv;
+            out[4] += x[x4 + i] * wv;
+            out[5] += x[x5 + i] * wv;
+            out[6] += x[x6 + i] * wv;
+            out[7] += x[x7 + i] * wv;
+        }
+    }
+
+    /** Four dots against one weight row, each summed exactly as {@link #dot} sums it. */
+    private static void dot4(float[] w, int wOff, float[] x, int x0, int x1, int x2, int x3, int len, float[] out) {
+        int vl = S.length();
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+        int i = 0;
+        for (; i + 2 * vl <= len; i += 2 * vl) {
+            FloatVector w0 = FloatVector.fromArray(S, w, wOff + i);
+            FloatVector w1 = FloatVector.fromArray(S, w, wOff + i + vl);
+            a0 = FloatVector.fromArray(S, x, x0 + i).fma(w0, a0);
+            b0 = FloatVector.fromArray(S, x, x1 + i).fma(w0, b0);
+            c0 = FloatVector.fromArray(S, x, x2 + i).fma(w0, c0);
+            e0 = FloatVector.fromArray(S, x, x3 + i).fma(w0, e0);
+            a1 = FloatVector.fromArray(S, x, x0 + i + vl).fma(w1, a1);
+            b1 = FloatVector.fromArray(S, x, x1 + i + vl).fma(w1, b1);
+            c1 = FloatVector.fromArray(S, x, x2 + i + vl).fma(w1, c1);
+            e1 = FloatVector.fromArray(S, x, x3 + i + vl).fma(w1, e1);
+        }
+        if (i + vl <= len) {
+            FloatVector w0 = FloatVector.fromArray(S, w, wOff + i);
+            a0 = FloatVector.fromArray(S, x, x0 + i).fma(w0, a0);
+            b0 = FloatVector.fromArray(S, x, x1 + i).fma(w0, b0);
+            c0 = FloatVector.fromArray(S, x, x2 + i).fma(w0, c0);
+            e0 = FloatVector.fromArray(S, x, x3 + i).fma(w0, e0);
+            i += vl;
+        }
+        float s0 = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s1 = b0.add(b1).reduceLanes(VectorOperators.ADD);
+        float s2 = c0.add(c1).reduceLanes(VectorOperators.ADD);
+        float s3 = e0.add(e1).reduceLanes(VectorOperators.ADD);
         for (; i < len; i++) {
             float wv = w[wOff + i];
             s0 += x[x0 + i] * wv;
