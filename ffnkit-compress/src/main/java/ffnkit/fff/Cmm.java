@@ -16,28 +16,47 @@ import jdk.incubator.vector.VectorSpecies;
  * at BERT-base width the 1x11 tree is 4095 x 768 x 2 floats = 25 MB: the rows come from L3 or DRAM
  * for every token and the kernel is memory-bound. Here the tokens of a tile walk the tree together,
  * one level at a time: the tokens that reached the same node are grouped (a counting sort by node,
- * scalar code), and each node's W_in row and W_out row are then read once for the whole group. In
- * the top levels a row serves hundreds of tokens; in the deep levels groups shrink to ~tile/2^level.
+ * scalar code), and each node's W_in row is then read once for the whole group. In the top levels
+ * a row serves hundreds of tokens; in the deep levels groups shrink to ~tile/2^level.
  *
- * <p><b>Tiles.</b> Tokens are processed in tiles of {@link #TILE} rows so that the tile's x rows and
- * y rows (tile·(d + d_out) floats, 768 KB at d = 768) stay in L2 across the levels; tiles are the
- * unit of the thread split. With several trees and too few tokens to give every thread a tile,
- * the trees are split instead, each thread summing into its own output buffer, reduced in a fixed
- * order.
+ * <p><b>Why two phases.</b> A token's path depends only on x and W_in; W_out only turns the path
+ * into y. So the kernel first routes (computing each token's D+1 pre-activations and its final
+ * node: 12 floats and an int per token and tree, tiny next to its 3 KB x row) and then writes the
+ * outputs: y_t = b2 + sum over the path of GELU(l)·W_out[node], summed in registers over the whole
+ * path and stored once per token. The earlier single-phase walk added each neuron's W_out row into
+ * y with a read-modify-write (one load and one store of y per FMA, the stores were the limit), and
+ * every band re-read and re-wrote all of y. GELU runs in between over all pre-activations at once,
+ * in double vectors, instead of one scalar exp per neuron inside the walk.
  *
- * <p><b>Bands (deep trees).</b> Below level log2(tile) a tile has about one token per node, so a
- * tiled walk fetches two weight rows from L3/DRAM per token and level (the 1x11 tree at d = 768 is
- * 25 MB). For deep trees the levels are therefore cut into bands whose subtrees fit in L2
- * ({@link #BAND_BYTES}); between bands all tokens are regrouped by the subtree they entered, and
- * each subtree's tokens walk its band together, so each deep row is fetched once per batch and
- * then reused from L2; the price is one more pass over x and y per band. A byte-count model
- * picks the cheaper of the two.
+ * <p><b>Tiles.</b> Tokens are routed in tiles of {@link #TILE} rows so that the tile's x rows
+ * (384 KB at d = 768) stay in L2 across the levels; tiles are the unit of the thread split. When
+ * routing needs no bands (several trees; one tree at small batch sizes), each tile does both
+ * phases in one task ({@link #forwardTilesTwoPhase}). With several trees and too few tokens to
+ * give every thread a tile, the trees are split instead (single-phase walk, each thread summing
+ * into its own output buffer, reduced in a fixed order).
+ *
+ * <p><b>Bands (one deep tree, many tokens).</b> Below level log2(tile) a tile has about one token
+ * per node, so a tiled walk would fetch a W_in row from L3/DRAM per token and level (the 1x11 W_in
+ * is 12.6 MB). The routing levels are therefore cut into bands whose subtrees' W_in rows fit in L2
+ * ({@link #BAND_BYTES}: 6 levels, 63 rows, at d = 768); between bands all tokens are regrouped by
+ * the subtree they entered, and each subtree's tokens walk its band together, so each deep row is
+ * fetched once per batch and then reused from L2. The price is one more pass over x per band (no
+ * pass over y: routing does not touch it). A byte-count model picks bands or plain tiles. The
+ * output phase then counting-sorts the tokens by leaf and walks them in leaf order: consecutive
+ * tokens share their upper rows (tokens of one leaf share all D+1), so blocks of 4 tokens load
+ * each shared W_out row once, and neighbouring leaves find their ancestors' rows in L1/L2.
+ *
+ * <p><b>What bounds it.</b> At 16384 tokens and d = 768 the kernel moves x twice (2 bands, 96 MB),
+ * y once (48 MB, plus the write-allocate read), W_in and W_out once (25 MB): ~7 ms at the ~31 GB/s
+ * this 2-core machine streams; the routing dots (x streamed from L2, ~2 cycles per 16-lane FMA)
+ * and the output FMAs (W_out rows from L1, ~1 cycle) come on top where they do not overlap.
  *
  * <p><b>Inner loops.</b> Dense vector loads and FMAs only (no gathers, no masked loads: both are
- * slow without AVX-512). A node's W_in row is dotted with up to 4 token rows at once (one weight
- * load feeds 4 FMAs), and its W_out row is added into up to 4 token outputs at once. Each token
- * keeps one vector accumulator whatever the group size, so a token's result does not depend on
- * how tokens were grouped: the kernel is deterministic for a given thread count.
+ * slow without AVX-512). A node's W_in row is dotted with up to 8 token rows at once (one weight
+ * load feeds 8 FMAs); every token sums its dot in two vector accumulators (even and odd vectors)
+ * whatever the group size, and its output row in a fixed order (b2, then the path terms in
+ * order), so a token's result does not depend on how tokens were grouped: the kernel is
+ * deterministic for a given thread count.
  *
  * <p><b>Small batches.</b> One token: the plain path walk (vectorised dot and axpy), there is
  * nothing to group; the D+1 steps are a dependent chain, so only trees can run in parallel.
@@ -46,20 +65,17 @@ final class Cmm {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
-    /** Tokens per tile; x and y rows of a tile stay in L2 (override: -Dffnkit.fff.tile=N). */
+    /** Tokens per tile; the x rows of a tile stay in L2 (override: -Dffnkit.fff.tile=N). */
     static final int TILE = Integer.getInteger("ffnkit.fff.tile", 128);
 
     /**
      * Weight bytes of one level band's subtree (override: -Dffnkit.fff.bandBytes=N): well inside
-     * L2 next to a tile's x and y rows (a quarter to half of a 1-2 MB L2).
+     * L2 next to a tile's x rows (a quarter to half of a 1-2 MB L2).
      */
     static final long BAND_BYTES = Long.getLong("ffnkit.fff.bandBytes", 384 * 1024);
 
-    /** One tree: route first, then write each output row once (override: -Dffnkit.fff.twoPhase=false). */
+    /** Route first, then write each output row once (override, for A/B runs: -Dffnkit.fff.twoPhase=false). */
     static final boolean TWO_PHASE = Boolean.parseBoolean(System.getProperty("ffnkit.fff.twoPhase", "true"));
-
-    /** Fewest tokens for the two-phase path (override: -Dffnkit.fff.twoPhaseMinRows=N). */
-    static final int TWO_PHASE_MIN_ROWS = Integer.getInteger("ffnkit.fff.twoPhaseMinRows", 2);
 
 
     private Cmm() {
@@ -71,14 +87,6 @@ final class Cmm {
      * counting-sorted by leaf, leaves walked left to right, and each token's output row summed from
      * its D+1 W_out rows in registers and written once.
      */
-    private static void forwardTwoPhase(FastFeedForward f, float[] x, int rows, float[] out, Parallel pool, int tile) {
-        int[] bands = bands(f.depth() + 1, 4L * f.inputDim(), BAND_BYTES);
-        if (bands.length > 2 && !(rows > tile && routeBandedIsCheaper(f, rows, tile, bands))) {
-            bands = new int[] {0, f.depth() + 1};
-        }
-        forwardTwoPhase(f, x, rows, out, pool, tile, bands);
-    }
-
     /** The one-tree two-phase path with the given tile and routing band budget, whatever the models say: for tests. */
     static void forwardTwoPhaseForTest(FastFeedForward f, float[] x, int rows, float[] out, int tile, long bandBytes) {
         forwardTwoPhase(f, x, rows, out, Parallel.shared(), tile, bands(f.depth() + 1, 4L * f.inputDim(), bandBytes));
@@ -97,7 +105,8 @@ final class Cmm {
     }
 
     /**
-     * Several trees: the two phases within each tile of tokens. The tile walks every tree with
+     * Several trees, or one tree at batch sizes where routing needs no bands: the two phases within
+     * each tile of tokens (one parallel region per call). The tile walks every tree with
      * W_in only (pre-activations of all K·(D+1) path neurons per token), then each token's output
      * row is summed in registers from its K·(D+1) W_out rows and written once, instead of K·(D+1)
      * read-modify-write passes over the tile's y rows.
@@ -128,18 +137,27 @@ final class Cmm {
                 }
             }
             geluInPlace(act, t0 * paths, t1 * paths);
+            // Tokens ordered by their leaf in tree 0, so that blocks of 4 share that tree's top rows.
+            long[] byLeaf = new long[count];
+            for (int g = 0; g < count; g++) {
+                byLeaf[g] = (long) past[g * trees] << 32 | g;
+            }
+            java.util.Arrays.sort(byLeaf);
             int[][] off = new int[4][paths];
+            int[] tk = new int[4];
             int g = 0;
             for (; g + 4 <= count; g += 4) {
                 for (int q = 0; q < 4; q++) {
-                    pathOffsets(past, (g + q) * trees, trees, n, depth, dOut, off[q]);
+                    tk[q] = (int) byLeaf[g + q];
+                    pathOffsets(past, tk[q] * trees, trees, n, depth, dOut, off[q]);
                 }
-                out4(f.wOut(), paths, off[0], off[1], off[2], off[3], act, t0 + g, t0 + g + 1, t0 + g + 2, t0 + g + 3,
-                        out, f.b2(), dOut);
+                out4(f.wOut(), paths, off[0], off[1], off[2], off[3], act, t0 + tk[0], t0 + tk[1], t0 + tk[2],
+                        t0 + tk[3], out, f.b2(), dOut);
             }
             for (; g < count; g++) {
-                pathOffsets(past, g * trees, trees, n, depth, dOut, off[0]);
-                out1(f.wOut(), off[0], paths, act, t0 + g, out, f.b2(), dOut);
+                int one = (int) byLeaf[g];
+                pathOffsets(past, one * trees, trees, n, depth, dOut, off[0]);
+                out1(f.wOut(), off[0], paths, act, t0 + one, out, f.b2(), dOut);
             }
         });
     }
@@ -445,14 +463,18 @@ final class Cmm {
             return;
         }
         int tile = Math.max(1, Math.min(TILE, (rows + threads - 1) / threads));
-        if (trees == 1 && TWO_PHASE && rows >= TWO_PHASE_MIN_ROWS) {
-            forwardTwoPhase(f, x, rows, out, pool, tile);
-            return;
-        }
-        if (trees > 1 && TWO_PHASE) {
+        if (TWO_PHASE && rows > 1) {
+            if (trees == 1) {
+                int[] bands = bands(f.depth() + 1, 4L * f.inputDim(), BAND_BYTES);
+                if (bands.length > 2 && rows > tile && routeBandedIsCheaper(f, rows, tile, bands)) {
+                    forwardTwoPhase(f, x, rows, out, pool, tile, bands);
+                    return;
+                }
+            }
             forwardTilesTwoPhase(f, x, rows, out, pool, tile);
             return;
         }
+        // Single-phase walk: one token (its path walk), or -Dffnkit.fff.twoPhase=false for A/B runs.
         int[] bands = bands(f, BAND_BYTES);
         if (bands.length > 2 && rows > tile && bandedIsCheaper(f, rows, tile, bands)) {
             forwardBanded(f, x, rows, out, pool, tile, bands);
