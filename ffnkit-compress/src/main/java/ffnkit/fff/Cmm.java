@@ -48,8 +48,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p><b>What bounds it.</b> At 16384 tokens and d = 768 the kernel moves x twice (2 bands, 96 MB),
  * y once (48 MB, plus the write-allocate read), W_in and W_out once (25 MB): ~7 ms at the ~31 GB/s
- * this 2-core machine streams; the routing dots (x streamed from L2, ~2 cycles per 16-lane FMA)
- * and the output FMAs (W_out rows from L1, ~1 cycle) come on top where they do not overlap.
+ * this 2-core machine streams. On one core the routing dots dominate (~18 ms, of which only ~2 ms
+ * go away when x is made L2-resident), then the output phase (~8 ms, ~3 ms of it storing y).
  *
  * <p><b>Inner loops.</b> Dense vector loads and FMAs only (no gathers, no masked loads: both are
  * slow without AVX-512). A node's W_in row is dotted with up to 8 token rows at once (one weight
