@@ -112,15 +112,23 @@ public final class FffLayerBench {
     }
 
     /**
-     * Median wall-clock ms of one call. Warm-up: at least 2 calls and 1 s, so that C2 has compiled
-     * the Vector API loops (interpreted or C1 code is 100x slower and would measure the JIT, not the
-     * kernel). Calls under 1 ms are timed in batches of at least 1 ms and divided, so the clock
+     * Warm-up time per measured kernel (override: -Dffnkit.bench.warmupMs=N). 1 s was too short on
+     * the shared 2-core machine: with the compiler threads competing for the cores, the CMM kernel's
+     * several vector methods reached C2 only after 2-3 s at 128-1024 tokens (calls 20-30x slower
+     * until then), so the median measured the JIT rather than the kernel.
+     */
+    private static final long WARMUP_NANOS = Long.getLong("ffnkit.bench.warmupMs", 3000) * 1_000_000L;
+
+    /**
+     * Median wall-clock ms of one call. Warm-up: at least 2 calls and {@link #WARMUP_NANOS}, so that
+     * C2 has compiled the Vector API loops (interpreted or C1 code is 100x slower and would measure
+     * the JIT, not the kernel). Calls under 1 ms are timed in batches of at least 1 ms and divided, so the clock
      * resolution and call overhead do not dominate the 1-token case.
      */
     private static double medianMs(Runnable body, int repetitions) {
         long warmStart = System.nanoTime();
         long one = Long.MAX_VALUE;
-        for (int i = 0; i < 2 || System.nanoTime() - warmStart < 1_000_000_000L; i++) {
+        for (int i = 0; i < 2 || System.nanoTime() - warmStart < WARMUP_NANOS; i++) {
             long t0 = System.nanoTime();
             body.run();
             one = Math.min(one, System.nanoTime() - t0);

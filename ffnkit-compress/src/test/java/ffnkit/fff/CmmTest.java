@@ -75,6 +75,63 @@ class CmmTest {
     }
 
     @Test
+    void twoPhasePathMatchesReferenceWithBandedRouting() {
+        // One tree: routing in bands of 1 to 4 levels (W_in budgets of 1, 3, 7, 15 rows), tiles of 1, 5
+        // and 64 tokens, odd token counts and output widths that are not a multiple of the vector
+        // length, so the output phase's blocks of 4 and its scalar tails all run.
+        int[][] shapes = {{1, 6, 24, 24}, {1, 9, 40, 37}, {1, 3, 17, 70}, {1, 0, 16, 9}};
+        for (int threads : new int[] {1, 2}) {
+            Parallel.setThreads(threads);
+            for (int[] s : shapes) {
+                FastFeedForward f = FastFeedForward.random(s[0], s[1], s[2], s[3], 13L * s[1] + 1);
+                for (int rowsPerBand : new int[] {1, 3, 7, 15}) {
+                    for (int tile : new int[] {1, 5, 64}) {
+                        for (int rows : new int[] {2, 7, 301}) {
+                            long bandBytes = rowsPerBand * 4L * s[2];
+                            String what = "two-phase 1x" + s[1] + " d_out=" + s[3] + " band rows " + rowsPerBand
+                                    + " tile " + tile + " rows " + rows + " threads " + threads;
+                            assertMatches(f, rows, 17L * rows + tile, what, (x, out) -> Cmm.forwardTwoPhaseForTest(f, x,
+                                    rows, out, tile, bandBytes));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void oneTreeKernelIsDeterministicForAThreadCount() {
+        FastFeedForward f = FastFeedForward.random(1, 9, 64, 40, 4);
+        float[] x = inputs(3001, 64, 5);
+        float[] a = new float[3001 * 40];
+        float[] b = new float[3001 * 40];
+        Parallel.setThreads(2);
+        f.forward(x, 3001, a);
+        f.forward(x, 3001, b);
+        assertArrayEquals(a, b, 0f);
+    }
+
+    @Test
+    void vectorGeluMatchesScalarGelu() {
+        Random r = new Random(3);
+        float[] v = new float[1003];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (r.nextGaussian() * (i % 3 == 0 ? 8 : 1.5));
+        }
+        v[0] = 0f;
+        v[1] = -0f;
+        v[2] = 30f;
+        v[3] = -30f;
+        float[] g = v.clone();
+        Cmm.geluInPlace(g, 0, g.length);
+        for (int i = 0; i < v.length; i++) {
+            float want = MathFunctions.gelu(v[i]);
+            assertTrue(Math.abs(g[i] - want) <= 2 * Math.ulp(want) + 1e-30f, "gelu(" + v[i] + ") = " + g[i] + ", want "
+                    + want);
+        }
+    }
+
+    @Test
     void kernelMatchesReferenceAtBertBaseWidth() {
         FastFeedForward f = FastFeedForward.random(1, 11, 768, 768, 5);
         assertMatchesReference(f, 2000, 9, "1x11 d=768");
