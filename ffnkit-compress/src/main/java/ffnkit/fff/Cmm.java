@@ -74,11 +74,13 @@ final class Cmm {
      */
     static final long BAND_BYTES = Long.getLong("ffnkit.fff.bandBytes", 384 * 1024);
 
-    /** Route first, then write each output row once (override, for A/B runs: -Dffnkit.fff.twoPhase=false). */
-    static final boolean TWO_PHASE = Boolean.parseBoolean(System.getProperty("ffnkit.fff.twoPhase", "true"));
-
 
     private Cmm() {
+    }
+
+    /** The one-tree two-phase path with the given tile and routing band budget, whatever the models say: for tests. */
+    static void forwardTwoPhaseForTest(FastFeedForward f, float[] x, int rows, float[] out, int tile, long bandBytes) {
+        forwardTwoPhase(f, x, rows, out, Parallel.shared(), tile, bands(f.depth() + 1, 4L * f.inputDim(), bandBytes));
     }
 
     /**
@@ -87,17 +89,12 @@ final class Cmm {
      * counting-sorted by leaf, leaves walked left to right, and each token's output row summed from
      * its D+1 W_out rows in registers and written once.
      */
-    /** The one-tree two-phase path with the given tile and routing band budget, whatever the models say: for tests. */
-    static void forwardTwoPhaseForTest(FastFeedForward f, float[] x, int rows, float[] out, int tile, long bandBytes) {
-        forwardTwoPhase(f, x, rows, out, Parallel.shared(), tile, bands(f.depth() + 1, 4L * f.inputDim(), bandBytes));
-    }
-
     private static void forwardTwoPhase(FastFeedForward f, float[] x, int rows, float[] out, Parallel pool, int tile,
                                         int[] bands) {
         int levels = f.depth() + 1;
         float[] act = new float[rows * levels];
         int[] node = new int[rows];
-        walkBanded(f, x, 0, rows, null, act, node, pool, tile, bands);
+        walkBanded(f, x, 0, rows, act, node, pool, tile, bands);
         int gchunk = 4096;
         pool.forEach((act.length + gchunk - 1) / gchunk, i -> geluInPlace(act, i * gchunk, Math.min(act.length,
                 (i + 1) * gchunk)));
@@ -172,7 +169,11 @@ final class Cmm {
         }
     }
 
-    /** As {@link #bandedIsCheaper} for the routing phase: W_in rows only, x read once per band. */
+    /**
+     * Cost model of routing in bytes moved from beyond L2. Tiled: every tile reads, per level, one
+     * W_in row per distinct node its tokens reach (at most min(2^level, tile)). Banded: x once per
+     * band, plus W_in once.
+     */
     private static boolean routeBandedIsCheaper(FastFeedForward f, int rows, int tile, int[] bands) {
         double tiles = Math.ceil((double) rows / tile);
         double tiledRows = 0;
@@ -463,7 +464,7 @@ final class Cmm {
             return;
         }
         int tile = Math.max(1, Math.min(TILE, (rows + threads - 1) / threads));
-        if (TWO_PHASE && rows > 1) {
+        if (rows > 1) {
             if (trees == 1) {
                 int[] bands = bands(f.depth() + 1, 4L * f.inputDim(), BAND_BYTES);
                 if (bands.length > 2 && rows > tile && routeBandedIsCheaper(f, rows, tile, bands)) {
@@ -474,12 +475,7 @@ final class Cmm {
             forwardTilesTwoPhase(f, x, rows, out, pool, tile);
             return;
         }
-        // Single-phase walk: one token (its path walk), or -Dffnkit.fff.twoPhase=false for A/B runs.
-        int[] bands = bands(f, BAND_BYTES);
-        if (bands.length > 2 && rows > tile && bandedIsCheaper(f, rows, tile, bands)) {
-            forwardBanded(f, x, rows, out, pool, tile, bands);
-            return;
-        }
+        // One token: its path walk.
         int tiles = (rows + tile - 1) / tile;
         int[] nodeOf = new int[rows];
         pool.forEach(tiles, i -> {
@@ -496,20 +492,11 @@ final class Cmm {
         });
     }
 
-    /** Bytes of one node's W_in and W_out rows. */
-    private static long rowBytes(FastFeedForward f) {
-        return 4L * (f.inputDim() + f.outputDim());
-    }
-
     /**
-     * Level bands [bands[i], bands[i+1]) such that the nodes of one band's subtree (2^len - 1
-     * rows) fit in {@link #BAND_BYTES}; bands are balanced in length. One band = the whole tree.
+     * Level bands [bands[i], bands[i+1]) of `paths` levels such that one band's subtree
+     * (2^len - 1 rows of `rowBytes` bytes) fits in bandBytes; bands are balanced in length. One
+     * band = the whole tree.
      */
-    static int[] bands(FastFeedForward f, long bandBytes) {
-        return bands(f.depth() + 1, rowBytes(f), bandBytes);
-    }
-
-    /** As {@link #bands(FastFeedForward, long)} for `paths` paths of rows of `rowBytes` bytes each. */
     static int[] bands(int paths, long rowBytes, long bandBytes) {
         int maxLen = 1;
         while (maxLen < paths && ((1L << (maxLen + 1)) - 1) * rowBytes <= bandBytes) {
@@ -524,42 +511,12 @@ final class Cmm {
     }
 
     /**
-     * Cost model in bytes moved from beyond L2. Tiled: every tile reads, per tree and level, one
-     * row per distinct node its tokens reach (at most min(2^level, tile)); x and y once. Banded:
-     * per tree and band, x once and y twice (read + write) per token, plus the weights once.
+     * Routing of one tree in level bands: before each band the tokens are counting-sorted by the
+     * subtree root they reached, and each subtree's tokens walk its band in tiles, so the subtree's
+     * W_in rows are read from memory once and then serve all its tokens from L2. Pre-activations go
+     * into pre, each token's final node (at level D+1) into node.
      */
-    private static boolean bandedIsCheaper(FastFeedForward f, int rows, int tile, int[] bands) {
-        double tiles = Math.ceil((double) rows / tile);
-        double tiledRows = 0;
-        for (int level = 0; level <= f.depth(); level++) {
-            tiledRows += Math.min(1L << level, tile);
-        }
-        double tiled = tiles * f.trees() * tiledRows * rowBytes(f);
-        double banded = (double) f.trees() * (bands.length - 1) * rows * 4.0 * (f.inputDim() + 2.0 * f.outputDim())
-                + (double) f.neurons() * rowBytes(f);
-        return banded < tiled;
-    }
-
-    /**
-     * Deep trees: the paths are cut into bands whose subtrees fit in L2. Band 0 walks token tiles
-     * from the root; before each later band the tokens are sorted by the subtree root they
-     * reached (counting sort) and each subtree's tokens walk its band in tiles, so that the
-     * subtree's weight rows are read from memory once and then serve all its tokens from L2,
-     * instead of each deep row being fetched again for nearly every token.
-     */
-    private static void forwardBanded(FastFeedForward f, float[] x, int rows, float[] out, Parallel pool, int tile,
-                                      int[] bands) {
-        int dOut = f.outputDim();
-        int tiles = (rows + tile - 1) / tile;
-        pool.forEach(tiles, i -> initRows(out, i * tile, Math.min(rows, (i + 1) * tile), dOut, f.b2()));
-        walkBanded(f, x, 0, rows, out, null, new int[rows], pool, tile, bands);
-    }
-
-    /**
-     * The banded walk of all trees: y += each token's path terms; or, with pre (one tree), routing
-     * only: pre-activations into pre and each token's final node (at level D+1) into node.
-     */
-    private static void walkBanded(FastFeedForward f, float[] x, int t0, int t1, float[] out, float[] pre,
+    private static void walkBanded(FastFeedForward f, float[] x, int t0, int t1, float[] pre,
                                    int[] node, Parallel pool, int tile, int[] bands) {
         int[] sorted = new int[t1];
         int maxBand = 0;
@@ -604,15 +561,10 @@ final class Cmm {
                 int kk = k;
                 pool.forEach(taskCount, i -> {
                     Scratch s = new Scratch(tile, bandDepth);
-                    walk(f, kk, x, out, pre, sorted, taskFrom[i], taskTo[i], from, to, node, s);
+                    walk(f, kk, x, null, pre, sorted, taskFrom[i], taskTo[i], from, to, node, s);
                 });
             }
         }
-    }
-
-    /** The banded walk whatever the cost model says, with the given band budget: for tests. */
-    static void forwardBandedForTest(FastFeedForward f, float[] x, int rows, float[] out, int tile, long bandBytes) {
-        forwardBanded(f, x, rows, out, Parallel.shared(), tile, bands(f, bandBytes));
     }
 
     /** Trees split over tasks; task 0 sums into out (with b2), the others into zeroed buffers. */
