@@ -225,7 +225,10 @@ public final class Compressor {
     }
 
     private static Linear heavyLinear(float[] w, int in, int out, float[] bias, Options o) {
-        return o.heavyBits() == 32 ? new DenseLinear(w, in, out, bias) : Rtn.layer(w, in, out, bias, 8, o.groupSize(), null);
+        // A heavy down-projection has one input row per heavy neuron: with fewer neurons than the
+        // group size, a full group would pad the codes and cost more bytes than float32 weights.
+        return o.heavyBits() == 32 ? new DenseLinear(w, in, out, bias)
+                : Rtn.layer(w, in, out, bias, 8, Math.min(o.groupSize(), in), null);
     }
 
     /** The light method applied to one layer; {@code stats} are its input's moments (null when not needed). */

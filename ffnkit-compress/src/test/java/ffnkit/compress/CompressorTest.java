@@ -174,4 +174,22 @@ class CompressorTest {
         }
         assertThrows(IllegalArgumentException.class, () -> Compressor.Options.defaults().withLight(Compressor.Light.RTN).withRefit(true));
     }
+
+    @Test
+    void eightBitHeavyPartSmallerThanAGroupIsNotPadded() throws IOException {
+        // 1% of 1536 neurons = 15 heavy rows in the down-projection, fewer than the group of 128
+        Compressor.Options o = Compressor.Options.defaults().withHeavy(0.01).withLight(Compressor.Light.RTN)
+                .withBits(3).withHeavyBits(8);
+        try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+            Compressor.compress(m.encoder(), calibration, o, calibIds, null);
+            SplitFeedForward split = assertInstanceOf(SplitFeedForward.class, m.encoder().layers().get(0).feedForward());
+            QuantizedLinear down = assertInstanceOf(QuantizedLinear.class, ((LinearFeedForward) split.heavy()).down());
+            int k = down.inputDim();
+            assertTrue(k < 128, "heavy rows " + k);
+            assertEquals(k, down.groupSize());
+            assertTrue(down.byteSize() < 4L * k * down.outputDim(), down.byteSize() + " bytes for " + k + " rows");
+            QuantizedLinear up = assertInstanceOf(QuantizedLinear.class, ((LinearFeedForward) split.heavy()).up());
+            assertEquals(128, up.groupSize());
+        }
+    }
 }
