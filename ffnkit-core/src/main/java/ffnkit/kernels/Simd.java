@@ -2,6 +2,7 @@ package ffnkit.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,6 +26,42 @@ public final class Simd {
         VectorSpecies<Float> s = VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(bits.trim())));
         // Never wider than the hardware: a wider species would run in slow Java fallback code.
         return s.vectorBitSize() > FloatVector.SPECIES_PREFERRED.vectorBitSize() ? FloatVector.SPECIES_PREFERRED : s;
+    }
+
+    /** Butterfly partners for {@link #sum}: lane i pairs with lane i ^ step, step = L/2, L/4, .., 1. */
+    private static final VectorShuffle<Float>[] BUTTERFLY = butterfly();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] butterfly() {
+        int lanes = FLOAT.length();
+        int steps = Integer.numberOfTrailingZeros(lanes);
+        VectorShuffle<Float>[] s = new VectorShuffle[steps];
+        for (int k = 0; k < steps; k++) {
+            int step = lanes >> (k + 1);
+            s[k] = VectorShuffle.fromOp(FLOAT, i -> i ^ step);
+        }
+        return s;
+    }
+
+    /**
+     * The sum of v's lanes in one fixed order. Why not {@code reduceLanes(ADD)}: the Vector API lets
+     * a float reduction add in any order, and the JIT-compiled intrinsic and the interpreter's
+     * fallback do differ, so results changed in the last bits with JIT timing: the same text gave a
+     * different embedding from one process to the next. Lane-wise adds of fixed partners are exact
+     * IEEE operations in both, so this is reproducible; it costs log2(lanes) shuffles and adds.
+     */
+    public static float sum(FloatVector v) {
+        if (v.species() != FLOAT) {
+            float s = 0;
+            for (int i = 0; i < v.length(); i++) {
+                s += v.lane(i);
+            }
+            return s;
+        }
+        for (VectorShuffle<Float> partner : BUTTERFLY) {
+            v = v.add(v.rearrange(partner));
+        }
+        return v.lane(0);
     }
 
     /** For logs and benchmark reports, e.g. "Species[float, 16, S_512_BIT]". */

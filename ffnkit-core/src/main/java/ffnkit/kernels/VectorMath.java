@@ -168,7 +168,7 @@ public final class VectorMath {
             sum = sum.add(y);
         }
         java.util.Arrays.fill(x, off + n, off + len, 0f);
-        return sum.reduceLanes(VectorOperators.ADD);
+        return Simd.sum(sum);
     }
 
     private static FloatVector bc(float v) {

@@ -3,7 +3,6 @@ package ffnkit.model;
 import ffnkit.kernels.Parallel;
 import ffnkit.kernels.Simd;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** LayerNorm over the last dimension: (x - mean)/sqrt(var + eps)·gamma + beta. */
@@ -51,7 +50,7 @@ public record LayerNorm(float[] gamma, float[] beta, float eps) {
                 v.intoArray(out, off + i);
                 vsum = vsum.add(v);
             }
-            float sum = vsum.reduceLanes(VectorOperators.ADD);
+            float sum = Simd.sum(vsum);
             for (; i < d; i++) {
                 float v = residual == null ? x[off + i] : x[off + i] + residual[off + i];
                 out[off + i] = v;
@@ -69,8 +68,8 @@ public record LayerNorm(float[] gamma, float[] beta, float eps) {
                 vdev = vdev.add(c);
                 vsq = c.fma(c, vsq);
             }
-            float sq = vsq.reduceLanes(VectorOperators.ADD);
-            float dev = vdev.reduceLanes(VectorOperators.ADD);
+            float sq = Simd.sum(vsq);
+            float dev = Simd.sum(vdev);
             for (; i < d; i++) {
                 float c = out[off + i] - mean;
                 dev += c;

@@ -1,8 +1,8 @@
 package ffnkit.eval.metrics;
 
+import ffnkit.kernels.Simd;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class ExactSearch {
 
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> SPECIES = Simd.FLOAT;
     private static final int BLOCK = 4;
 
     /** Row q holds the corpus indices of query q's top k (best first) and their scores. */
@@ -82,10 +82,10 @@ public final class ExactSearch {
                 a2 = FloatVector.fromArray(SPECIES, q2, i).fma(d, a2);
                 a3 = FloatVector.fromArray(SPECIES, q3, i).fma(d, a3);
             }
-            out[0] = tail(q0, doc, upper, a0.reduceLanes(VectorOperators.ADD));
-            out[1] = tail(q1, doc, upper, a1.reduceLanes(VectorOperators.ADD));
-            out[2] = tail(q2, doc, upper, a2.reduceLanes(VectorOperators.ADD));
-            out[3] = tail(q3, doc, upper, a3.reduceLanes(VectorOperators.ADD));
+            out[0] = tail(q0, doc, upper, Simd.sum(a0));
+            out[1] = tail(q1, doc, upper, Simd.sum(a1));
+            out[2] = tail(q2, doc, upper, Simd.sum(a2));
+            out[3] = tail(q3, doc, upper, Simd.sum(a3));
             return;
         }
         for (int j = 0; j < count; j++) {
@@ -94,7 +94,7 @@ public final class ExactSearch {
             for (int i = 0; i < upper; i += SPECIES.length()) {
                 acc = FloatVector.fromArray(SPECIES, q, i).fma(FloatVector.fromArray(SPECIES, doc, i), acc);
             }
-            out[j] = tail(q, doc, upper, acc.reduceLanes(VectorOperators.ADD));
+            out[j] = tail(q, doc, upper, Simd.sum(acc));
         }
     }
 
