@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Renders Table C of docs/RESULTS.md ("Small heavy sets vs the vanilla method at the same budget")
+from the outputs of scripts/ffsplit-small-heavy.sh: the main table (OUT/results.jsonl,
+OUT/results_1000.jsonl, and the Table A/B rows of EXP/results.jsonl, in GROUPS order) and the
+paired-test table (per-query nDCG@10 on 1,000 queries from OUT/perquery_1000.tsv; paired SE and a
+seeded 2,000-resample bootstrap 95% CI of the difference).
+Usage: scripts/render-ffsplit-small-heavy.py OUT_DIR EXP_DIR   (defaults: /tmp/ffsplit-small-heavy /tmp/ffsplit-experiment)
+"""
+import csv, json, math, os, random, re, sys
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else '/tmp/ffsplit-small-heavy'
+EXP = sys.argv[2] if len(sys.argv) > 2 else '/tmp/ffsplit-experiment'
+
+# Rows of the main table: "## title" starts a group, "exp:NAME" is a row of EXP/results.jsonl.
+GROUPS = """
+## Plain SVD (light rank chosen so FFN params <= 2,476,800, the vanilla r107 budget)
+split0.01-svd-r104
+split0.03-svd-r100
+split0.10-svd-r82
+exp:split25-svd-r0.1
+vanilla-match-split0.03-svd-r100
+## Whitened SVD
+split0.002-whiten-r106
+split0.005-whiten-r105
+split0.01-whiten-r104
+split0.10-whiten-r82
+vanilla-match-split0.01-whiten-r104
+split0.03-whiten-r100
+split0.05-whiten-r95
+exp:split25-whiten-r0.1
+vanilla-match-split0.03-whiten-r100
+## Whitened SVD + refit
+split0.002-whiten-refit-r106
+split0.005-whiten-refit-r105
+split0.01-whiten-refit-r104
+split0.10-whiten-refit-r82
+vanilla-match-split0.01-whiten-refit-r104
+split0.03-whiten-refit-r100
+split0.05-whiten-refit-r95
+exp:split25-whiten-refit-r0.1
+vanilla-match-split0.03-whiten-refit-r100
+## RTN 3-bit (g128)
+split0.01-rtn-3-heavy32
+split0.01-rtn-3-heavy8
+split0.03-rtn-3-heavy8
+split0.05-rtn-3-heavy8
+random0.05-rtn-3-s1
+random0.05-rtn-3-s2
+exp:split25-rtn-3-heavy8
+random0.25-rtn-3-s1
+random0.25-rtn-3-s2
+vanilla-match-split0.05-rtn-3-heavy8
+vanilla-rtn-3-g96
+exp:vanilla-rtn-4
+## AWQ 3-bit (g128)
+split0.01-awq-3-heavy32
+split0.01-awq-3-heavy8
+split0.03-awq-3-heavy8
+split0.05-awq-3-heavy8
+exp:split25-awq-3-heavy8
+vanilla-match-split0.05-awq-3-heavy8
+vanilla-awq-3-g96
+exp:vanilla-awq-4
+## RTN 4-bit (g128)
+split0.01-rtn-4-heavy32
+split0.01-rtn-4-heavy8
+split0.03-rtn-4-heavy8
+split0.05-rtn-4-heavy8
+random0.05-rtn-4-s1
+exp:split25-rtn-4-heavy8
+random0.25-rtn-4-s1
+vanilla-match-split0.05-rtn-4-heavy8
+vanilla-rtn-4-g64
+## AWQ 4-bit (g128)
+split0.01-awq-4-heavy32
+split0.01-awq-4-heavy8
+split0.03-awq-4-heavy8
+split0.05-awq-4-heavy8
+exp:split25-awq-4-heavy8
+vanilla-match-split0.05-awq-4-heavy8
+vanilla-awq-4-g64
+"""
+
+
+def load(path, fill=None):
+    rows = {}
+    try:
+        for l in open(path):
+            d = json.loads(l)
+            if fill: fill(d)
+            rows[d['name']] = d
+    except FileNotFoundError:
+        pass
+    return rows
+
+
+rows = load(f'{OUT}/results.jsonl')
+exp = load(f'{EXP}/results.jsonl', lambda d: d.setdefault('heavy', 0.25 if d['name'].startswith('split25') else 0.0))
+big = load(f'{OUT}/results_1000.jsonl')
+
+
+def light(d):
+    m = d.get('method', '')
+    r = re.search(r' r(\d+(?:\.\d+)?)', m)
+    if 'lowrank' in m:
+        rk = r.group(1)
+        return 'r' + (str(round(float(rk) * 384)) if '.' in rk else rk)
+    b = re.search(r'(\d)bit', m)
+    return f"{b.group(1)}-bit" + (' (heavy 8-bit)' if 'heavy8' in m else (' (heavy fp32)' if d.get('heavy', 0) > 0 else ''))
+
+def line(name, d, bigname):
+    b = big.get(bigname)
+    bn = f"{b['ndcg_at_10_1000']:.4f}" if b else ''
+    bm = f"{b['mrr_at_10_1000']:.4f}" if b else ''
+    h = d.get('heavy', 0)
+    return (f"| {name} | {d.get('method','original')} | {h:g} | {light(d) if 'method' in d else '-'} | {d['ffn_params_after']:,} | "
+            f"{d.get('ffn_bytes_after', 4*d['ffn_params_after'])/1e6:.2f} | {d['mean_cosine']:.4f} | {d['p01_cosine']:.4f} | "
+            f"{d['ndcg_at_10']:.4f} | {d['mrr_at_10']:.4f} | {bn} | {bm} |")
+
+
+def main_table():
+    print("| model | method | heavy | light | FFN params | FFN MB | mean cos | p01 cos | nDCG@10 (300 q) | MRR@10 (300 q) | nDCG@10 (1000 q) | MRR@10 (1000 q) |\n"
+          "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(line('original', exp['baseline'], 'original'))
+    for g in GROUPS.splitlines():
+        g = g.strip()
+        if not g or g.startswith('#'):
+            if g.startswith('##'): print(f"| **{g[2:].strip()}** | | | | | | | | | | | |")
+            continue
+        d = exp.get(g[4:]) if g.startswith('exp:') else rows.get(g)
+        if d is None: continue
+        print(line(g.replace('exp:', ''), d, g))
+
+
+# Paired comparisons: (model A, model B, label); names are file names without .safetensors.
+pairs = [
+ ('split0.002-whiten-r106', 'vanilla-match-split0.01-whiten-r104', 'whiten: split 0.2% r106 vs vanilla r106'),
+ ('split0.002-whiten-r106', 'vanilla-whiten-r0.1', 'whiten: split 0.2% r106 vs vanilla r107'),
+ ('split0.002-whiten-refit-r106', 'vanilla-match-split0.01-whiten-refit-r104', 'refit: split 0.2% r106 vs vanilla r106'),
+ ('split0.002-whiten-refit-r106', 'vanilla-whiten-refit-r0.1', 'refit: split 0.2% r106 vs vanilla r107'),
+ ('split25-svd-r0.1', 'vanilla-svd-r0.1', 'svd: split 25% r38 vs vanilla r107'),
+ ('split0.10-svd-r82', 'vanilla-svd-r0.1', 'svd: split 10% r82 vs vanilla r107'),
+ ('split0.01-rtn-3-heavy32', 'vanilla-rtn-3', 'rtn3: split 1% (fp32 heavy) vs vanilla'),
+ ('split25-rtn-3-heavy8', 'vanilla-rtn-3', 'rtn3: split 25% vs vanilla'),
+ ('split0.05-awq-3-heavy8', 'vanilla-awq-3', 'awq3: split 5% vs vanilla'),
+ ('split25-awq-3-heavy8', 'vanilla-awq-3', 'awq3: split 25% vs vanilla'),
+ ('split0.05-rtn-4-heavy8', 'vanilla-rtn-4', 'rtn4: split 5% vs vanilla'),
+ ('split0.03-awq-4-heavy8', 'vanilla-awq-4', 'awq4: split 3% vs vanilla g128'),
+ ('split0.03-awq-4-heavy8', 'vanilla-awq-4-g64', 'awq4: split 3% vs vanilla g64'),
+ ('vanilla-rtn-3', 'all-minilm-l6-v2', 'rtn3 vanilla vs original'),
+]
+
+
+def paired_table():
+    path = f'{OUT}/perquery_1000.tsv'
+    if not os.path.exists(path):
+        print(f"(no {path}: run phase PQ of scripts/ffsplit-small-heavy.sh)")
+        return
+    tsv = list(csv.reader(open(path), delimiter='\t'))
+    hdr = [os.path.basename(h).replace('.safetensors', '') for h in tsv[0]]
+    cols = {hdr[j]: [float(r[j]) for r in tsv[1:]] for j in range(1, len(hdr))}
+    n = len(tsv) - 1
+    rnd = random.Random(1)
+    print("| comparison (1,000 queries, 10,000 docs) | nDCG@10 A | nDCG@10 B | A - B | paired SE | 95% bootstrap CI | queries changed |")
+    print("|---|---:|---:|---:|---:|---|---:|")
+    for a, b, label in pairs:
+        if a not in cols or b not in cols: continue
+        d = [x - y for x, y in zip(cols[a], cols[b])]
+        m = sum(d) / n
+        sd = math.sqrt(sum((x - m) ** 2 for x in d) / (n - 1))
+        se = sd / math.sqrt(n)
+        boots = sorted(sum(d[rnd.randrange(n)] for _ in range(n)) / n for _ in range(2000))
+        lo, hi = boots[50], boots[1949]
+        ch = sum(1 for x in d if abs(x) > 1e-12)
+        print(f"| {label} | {sum(cols[a])/n:.4f} | {sum(cols[b])/n:.4f} | {m:+.4f} | {se:.4f} | [{lo:+.4f}, {hi:+.4f}] | {ch} |")
+
+
+main_table()
+print()
+paired_table()
