@@ -2,6 +2,7 @@ package ffnkit.fff;
 
 import ffnkit.kernels.MathFunctions;
 import ffnkit.kernels.Parallel;
+import ffnkit.kernels.Simd;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -63,7 +64,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Cmm {
 
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = Simd.FLOAT;
 
     /** Tokens per tile; the x rows of a tile stay in L2 (override: -Dffnkit.fff.tile=N). */
     static final int TILE = Integer.getInteger("ffnkit.fff.tile", 128);
@@ -798,7 +799,7 @@ final class Cmm {
             a0 = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, w, wOff + i), a0);
             i += vl;
         }
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = Simd.sum(a0.add(a1));
         for (; i < len; i++) {
             sum += x[xOff + i] * w[wOff + i];
         }
@@ -825,8 +826,8 @@ final class Cmm {
             b0 = FloatVector.fromArray(S, x, x1 + i).fma(w0, b0);
             i += vl;
         }
-        float s0 = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        float s1 = b0.add(b1).reduceLanes(VectorOperators.ADD);
+        float s0 = Simd.sum(a0.add(a1));
+        float s1 = Simd.sum(b0.add(b1));
         for (; i < len; i++) {
             float wv = w[wOff + i];
             s0 += x[x0 + i] * wv;
@@ -884,14 +885,14 @@ final class Cmm {
             k0 = FloatVector.fromArray(S, x, x7 + i).fma(w0, k0);
             i += vl;
         }
-        out[0] = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        out[1] = b0.add(b1).reduceLanes(VectorOperators.ADD);
-        out[2] = c0.add(c1).reduceLanes(VectorOperators.ADD);
-        out[3] = e0.add(e1).reduceLanes(VectorOperators.ADD);
-        out[4] = f0.add(f1).reduceLanes(VectorOperators.ADD);
-        out[5] = g0.add(g1).reduceLanes(VectorOperators.ADD);
-        out[6] = h0.add(h1).reduceLanes(VectorOperators.ADD);
-        out[7] = k0.add(k1).reduceLanes(VectorOperators.ADD);
+        out[0] = Simd.sum(a0.add(a1));
+        out[1] = Simd.sum(b0.add(b1));
+        out[2] = Simd.sum(c0.add(c1));
+        out[3] = Simd.sum(e0.add(e1));
+        out[4] = Simd.sum(f0.add(f1));
+        out[5] = Simd.sum(g0.add(g1));
+        out[6] = Simd.sum(h0.add(h1));
+        out[7] = Simd.sum(k0.add(k1));
         for (; i < len; i++) {
             float wv = w[wOff + i];
             out[0] += x[x0 + i] * wv;
@@ -931,10 +932,10 @@ final class Cmm {
             e0 = FloatVector.fromArray(S, x, x3 + i).fma(w0, e0);
             i += vl;
         }
-        float s0 = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        float s1 = b0.add(b1).reduceLanes(VectorOperators.ADD);
-        float s2 = c0.add(c1).reduceLanes(VectorOperators.ADD);
-        float s3 = e0.add(e1).reduceLanes(VectorOperators.ADD);
+        float s0 = Simd.sum(a0.add(a1));
+        float s1 = Simd.sum(b0.add(b1));
+        float s2 = Simd.sum(c0.add(c1));
+        float s3 = Simd.sum(e0.add(e1));
         for (; i < len; i++) {
             float wv = w[wOff + i];
             s0 += x[x0 + i] * wv;
