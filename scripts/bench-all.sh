@@ -13,7 +13,7 @@ mkdir -p "$OUT"
 # 1. Whole model vs ONNX Runtime (issue 3): batch 8/32 x seq 128/256, threads 2 and 1
 for t in 2 1; do
   ./ffnkit bench --model all-minilm-l6-v2 --batch 8,32 --seq 128,256 --threads "$t" --vs-onnxruntime \
-    --repetitions 5 --warmup 2 --json > "$OUT/bench-minilm-t$t.json"
+    --repetitions 9 --warmup 2 --json > "$OUT/bench-minilm-t$t.json"
 done
 
 # 2. GEMM vs the measured FMA peak (JMH)
@@ -40,4 +40,9 @@ for name in split25-whiten-refit-r0.1 vanilla-whiten-refit-r0.1 split25-svd-r0.1
       --threads 2 --vs-onnxruntime --repetitions 6 --warmup 2 --json > "$OUT/bench-$name.json"
   fi
 done
+# 5. ONNX Runtime's process-to-process spread at 8 x 128 (2 threads), and where our time goes (1 thread)
+{ date -u; uptime; scripts/ort-variance.sh 6; } > "$OUT/ort-variance.txt"
+"$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
+  -cp "ffnkit-cli/target/classes:$(cat ffnkit-cli/target/classpath.txt)" scripts/EncoderStageTiming.java 1 8 128 \
+  > "$OUT/encoder-stages-t1.txt" 2>/dev/null
 echo "done: $OUT"
