@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
  * {@code ffnkit eval}: retrieval on a BEIR-layout directory, or fidelity against a reference model
  * on a text file. Errors are thrown and reported by {@link Main}'s handler (one line, exit code 1).
  */
-@Command(name = "eval", 
+@Command(name = "eval",
         description = {"Measure a model: retrieval (nDCG@10, MRR@10, Recall@1/10/100) on a BEIR-layout data set, "
                 + "or fidelity (cosine to a reference model's embeddings) on a text file, one text per line.",
                 "Progress goes to stderr, the result to stdout (a table, or one JSON object with --json)."})

@@ -138,7 +138,7 @@ public final class VectorMath {
         FloatVector vt = bc(shift);
         FloatVector sum = FloatVector.zero(S);
         // Whole vectors without masks, then one masked vector for the rest of n, then the padding:
-        // the softmax is op-bound, and masks, compares and blends were a third of its work.
+        // the softmax is op-bound, and masks, compares and blends were a fifth of its work.
         for (int j = 0; j < n; j += L) {
             boolean whole = j + L <= n;
             FloatVector a = whole ? FloatVector.fromArray(S, x, off + j)
