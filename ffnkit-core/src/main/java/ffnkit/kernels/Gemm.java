@@ -415,14 +415,15 @@ public final class Gemm {
     }
 
     /**
-     * 2 x NR tile for the last one or two rows, and for M = 1..2 (single short texts), where the
-     * six-row kernel would waste two thirds of its FMAs. Two k steps per iteration so four
-     * independent accumulators hide the FMA latency.
+     * 2 x NR tile for the last one or two rows, and for M = 1..2, where the six-row kernel would
+     * waste two thirds of its FMAs.
      */
     private static void kernel2(float[] x, int xOff, int ldx, float[] b, int bOff, int kc, float[] d, int dOff, int ldd,
                                 boolean first) {
+        // One accumulator chain per output vector, k in order, exactly as kernel6 and kernel4 sum:
+        // a row's result must not depend on whether it fell into a full tile or an edge tile, or a
+        // text's embedding would change in the last bits with its batch mates.
         FloatVector c00, c01, c10, c11;
-        FloatVector d00 = FloatVector.zero(S), d01 = d00, d10 = d00, d11 = d00;
         if (first) {
             c00 = c01 = c10 = c11 = FloatVector.zero(S);
         } else {
@@ -432,27 +433,7 @@ public final class Gemm {
             c11 = FloatVector.fromArray(S, d, dOff + ldd + L);
         }
         int x0 = xOff, x1 = xOff + ldx;
-        int p = 0;
-        for (; p + 1 < kc; p += 2) {
-            int bo = bOff + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, b, bo);
-            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
-            FloatVector e0 = FloatVector.fromArray(S, b, bo + NR);
-            FloatVector e1 = FloatVector.fromArray(S, b, bo + NR + L);
-            FloatVector v = FloatVector.broadcast(S, x[x0 + p]);
-            FloatVector w = FloatVector.broadcast(S, x[x0 + p + 1]);
-            c00 = b0.fma(v, c00);
-            c01 = b1.fma(v, c01);
-            d00 = e0.fma(w, d00);
-            d01 = e1.fma(w, d01);
-            v = FloatVector.broadcast(S, x[x1 + p]);
-            w = FloatVector.broadcast(S, x[x1 + p + 1]);
-            c10 = b0.fma(v, c10);
-            c11 = b1.fma(v, c11);
-            d10 = e0.fma(w, d10);
-            d11 = e1.fma(w, d11);
-        }
-        if (p < kc) {
+        for (int p = 0; p < kc; p++) {
             int bo = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
@@ -463,9 +444,9 @@ public final class Gemm {
             c10 = b0.fma(v, c10);
             c11 = b1.fma(v, c11);
         }
-        c00.add(d00).intoArray(d, dOff);
-        c01.add(d01).intoArray(d, dOff + L);
-        c10.add(d10).intoArray(d, dOff + ldd);
-        c11.add(d11).intoArray(d, dOff + ldd + L);
+        c00.intoArray(d, dOff);
+        c01.intoArray(d, dOff + L);
+        c10.intoArray(d, dOff + ldd);
+        c11.intoArray(d, dOff + ldd + L);
     }
 }
