@@ -1,6 +1,7 @@
 package ffnkit.lookup;
 
 import ffnkit.kernels.Parallel;
+import ffnkit.kernels.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -476,21 +477,29 @@ final class LookupKernel {
     private void scoreAndCode(float[] zT, int t0, int n, float[] scores, int[] offsets, float[] lanes) {
         int h = s.tables();
         int tau = s.bits();
+        // exp(-2|z|) through VectorMath.exp, not lanewise(EXP): the JDK's vector EXP (SVML when
+        // compiled, Math.exp in the interpreter) differs in the last bits between the two, which
+        // made a LookupFFN model's embeddings change from one process to the next.
+        float[] e = new float[tau * VL];
         for (int k = 0; k < h; k++) {
             for (int half = 0; half < TILE; half += VL) {
                 if (half >= n) {
                     break;
                 }
                 FloatVector sum = FloatVector.zero(S);
-                FloatVector prod = FloatVector.broadcast(S, 1f);
                 FloatVector code = FloatVector.zero(S);
                 for (int j = 0; j < tau; j++) {
                     FloatVector z = FloatVector.fromArray(S, zT, (k * tau + j) * TILE + half);
                     FloatVector a = z.abs();
                     sum = sum.add(a);
-                    prod = prod.mul(a.mul(-2f).lanewise(VectorOperators.EXP).add(1f));
+                    a.mul(-2f).intoArray(e, j * VL);
                     VectorMask<Float> positive = z.compare(VectorOperators.GT, 0f);
                     code = code.add(FloatVector.broadcast(S, (float) (1 << j)), positive);
+                }
+                VectorMath.exp(e, 0, e.length);
+                FloatVector prod = FloatVector.broadcast(S, 1f);
+                for (int j = 0; j < tau; j++) {
+                    prod = prod.mul(FloatVector.fromArray(S, e, j * VL).add(1f));
                 }
                 sum.div(prod).intoArray(lanes, 0);
                 int m = Math.min(VL, n - half);
