@@ -95,7 +95,7 @@ final class Cmm {
         int levels = f.depth() + 1;
         float[] act = new float[rows * levels];
         int[] node = new int[rows];
-        walkBanded(f, x, 0, rows, act, node, pool, tile, bands);
+        walkBanded(f, x, rows, act, node, pool, tile, bands);
         int gchunk = 4096;
         pool.forEach((act.length + gchunk - 1) / gchunk, i -> geluInPlace(act, i * gchunk, Math.min(act.length,
                 (i + 1) * gchunk)));
@@ -517,54 +517,50 @@ final class Cmm {
      * W_in rows are read from memory once and then serve all its tokens from L2. Pre-activations go
      * into pre, each token's final node (at level D+1) into node.
      */
-    private static void walkBanded(FastFeedForward f, float[] x, int t0, int t1, float[] pre,
-                                   int[] node, Parallel pool, int tile, int[] bands) {
-        int[] sorted = new int[t1];
+    private static void walkBanded(FastFeedForward f, float[] x, int rows, float[] pre, int[] node, Parallel pool,
+                                   int tile, int[] bands) {
+        int[] sorted = new int[rows];
         int maxBand = 0;
         for (int b = 0; b + 1 < bands.length; b++) {
             maxBand = Math.max(maxBand, bands[b + 1] - bands[b]);
         }
         int bandDepth = maxBand - 1;
-        for (int k = 0; k < f.trees(); k++) {
-            java.util.Arrays.fill(node, t0, t1, 0);
-            for (int b = 0; b + 1 < bands.length; b++) {
-                int from = bands[b];
-                int to = bands[b + 1];
-                // Tokens grouped by their node at level `from` (the subtree root of this band).
-                int first = (1 << from) - 1;
-                int width = 1 << from;
-                int[] start = new int[width + 1];
-                start[0] = t0;
-                for (int t = t0; t < t1; t++) {
-                    start[node[t] - first + 1]++;
-                }
-                for (int r = 0; r < width; r++) {
-                    start[r + 1] += start[r];
-                }
-                int[] fill = java.util.Arrays.copyOf(start, width);
-                for (int t = t0; t < t1; t++) {
-                    sorted[fill[node[t] - first]++] = t;
-                }
-                // Tasks: tiles within each subtree's token range.
-                int taskCount = 0;
-                for (int r = 0; r < width; r++) {
-                    taskCount += (start[r + 1] - start[r] + tile - 1) / tile;
-                }
-                int[] taskFrom = new int[taskCount];
-                int[] taskTo = new int[taskCount];
-                int tc = 0;
-                for (int r = 0; r < width; r++) {
-                    for (int p = start[r]; p < start[r + 1]; p += tile) {
-                        taskFrom[tc] = p;
-                        taskTo[tc++] = Math.min(start[r + 1], p + tile);
-                    }
-                }
-                int kk = k;
-                pool.forEach(taskCount, i -> {
-                    Scratch s = new Scratch(tile, bandDepth);
-                    walk(f, kk, x, null, pre, sorted, taskFrom[i], taskTo[i], from, to, node, s);
-                });
+        java.util.Arrays.fill(node, 0, rows, 0);
+        for (int b = 0; b + 1 < bands.length; b++) {
+            int from = bands[b];
+            int to = bands[b + 1];
+            // Tokens grouped by their node at level `from` (the subtree root of this band).
+            int first = (1 << from) - 1;
+            int width = 1 << from;
+            int[] start = new int[width + 1];
+            for (int t = 0; t < rows; t++) {
+                start[node[t] - first + 1]++;
             }
+            for (int r = 0; r < width; r++) {
+                start[r + 1] += start[r];
+            }
+            int[] fill = java.util.Arrays.copyOf(start, width);
+            for (int t = 0; t < rows; t++) {
+                sorted[fill[node[t] - first]++] = t;
+            }
+            // Tasks: tiles within each subtree's token range.
+            int taskCount = 0;
+            for (int r = 0; r < width; r++) {
+                taskCount += (start[r + 1] - start[r] + tile - 1) / tile;
+            }
+            int[] taskFrom = new int[taskCount];
+            int[] taskTo = new int[taskCount];
+            int tc = 0;
+            for (int r = 0; r < width; r++) {
+                for (int p = start[r]; p < start[r + 1]; p += tile) {
+                    taskFrom[tc] = p;
+                    taskTo[tc++] = Math.min(start[r + 1], p + tile);
+                }
+            }
+            pool.forEach(taskCount, i -> {
+                Scratch s = new Scratch(tile, bandDepth);
+                walk(f, 0, x, null, pre, sorted, taskFrom[i], taskTo[i], from, to, node, s);
+            });
         }
     }
 
