@@ -2,11 +2,13 @@ package ffnkit.model;
 
 import ffnkit.kernels.Activation;
 import ffnkit.kernels.GemmReference;
+import ffnkit.kernels.Parallel;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * The encoder built on the fast kernels against the same computation on the reference kernels
@@ -17,16 +19,9 @@ class EncoderKernelsTest {
 
     @Test
     void fastEncoderMatchesReferenceKernels() {
-        int d = 64, heads = 4, m = 256, vocab = 50, positions = 40;
         Random rnd = new Random(21);
-        BertConfig config = new BertConfig(vocab, d, 2, heads, m, positions, 2, 1e-12f, Pooling.MEAN, true, positions);
-        BertWeights weights = RandomWeights.fanInScaled(config, rnd);
-        int[][] ids = {{1, 2, 3}, {4}, new int[33], new int[17]};
-        for (int s = 2; s < 4; s++) {
-            for (int t = 0; t < ids[s].length; t++) {
-                ids[s][t] = rnd.nextInt(vocab);
-            }
-        }
+        BertWeights weights = smallModel(40, rnd);
+        int[][] ids = randomIds(new int[] {3, 1, 33, 17}, rnd);
         float[] fast = Encoder.of(weights).hiddenStates(ids);
         float[] slow = reference(weights, ids);
         for (int i = 0; i < fast.length; i++) {
@@ -37,23 +32,15 @@ class EncoderKernelsTest {
     /** Whole sequences per thread (SequenceGroups) and kernels split across threads give the same states. */
     @Test
     void sequenceParallelPathMatchesReference() {
-        int d = 64, heads = 4, m = 256, vocab = 50, positions = 48;
         Random rnd = new Random(5);
-        BertConfig config = new BertConfig(vocab, d, 2, heads, m, positions, 2, 1e-12f, Pooling.MEAN, true, positions);
-        BertWeights weights = RandomWeights.fanInScaled(config, rnd);
+        BertWeights weights = smallModel(48, rnd);
         int[] lengths = {30, 35, 25, 40, 28, 32};
-        int[][] ids = new int[lengths.length][];
-        for (int s = 0; s < ids.length; s++) {
-            ids[s] = new int[lengths[s]];
-            for (int t = 0; t < lengths[s]; t++) {
-                ids[s][t] = rnd.nextInt(vocab);
-            }
-        }
-        org.junit.jupiter.api.Assertions.assertNotNull(SequenceGroups.balanced(lengths, 2), "batch must take the grouped path");
+        int[][] ids = randomIds(lengths, rnd);
+        assertNotNull(SequenceGroups.balanced(lengths, 2), "batch must take the grouped path");
         float[] slow = reference(weights, ids);
-        int before = ffnkit.kernels.Parallel.shared().threads();
+        int before = Parallel.shared().threads();
         try {
-            ffnkit.kernels.Parallel.setThreads(2);
+            Parallel.setThreads(2);
             Encoder encoder = Encoder.of(weights);
             float[] grouped = encoder.hiddenStates(ids);
             // An observer forces the kernel-parallel path (observers are not thread-safe).
@@ -63,8 +50,25 @@ class EncoderKernelsTest {
                 assertEquals(slow[i], split[i], 1e-4, "split kernels, hidden state " + i);
             }
         } finally {
-            ffnkit.kernels.Parallel.setThreads(before);
+            Parallel.setThreads(before);
         }
+    }
+
+    /** Two layers, d 64, 4 heads, width 256, vocabulary 50: big enough for several kernel tiles. */
+    private static BertWeights smallModel(int positions, Random rnd) {
+        BertConfig config = new BertConfig(50, 64, 2, 4, 256, positions, 2, 1e-12f, Pooling.MEAN, true, positions);
+        return RandomWeights.fanInScaled(config, rnd);
+    }
+
+    private static int[][] randomIds(int[] lengths, Random rnd) {
+        int[][] ids = new int[lengths.length][];
+        for (int s = 0; s < ids.length; s++) {
+            ids[s] = new int[lengths[s]];
+            for (int t = 0; t < lengths[s]; t++) {
+                ids[s][t] = rnd.nextInt(50);
+            }
+        }
+        return ids;
     }
 
     private static float[] reference(BertWeights w, int[][] ids) {
