@@ -100,6 +100,15 @@ class AttentionTest {
     }
 
     @Test
+    void headsOfOneAndThreeVectorsAndQueryBlockEdges() {
+        // Head widths of one and three whole vectors (the value pass takes two at a time); lengths
+        // around two vectors of keys and the four-query blocks.
+        int lanes = ffnkit.kernels.Simd.FLOAT.length();
+        check(4, 4 * lanes, new int[] {2 * lanes - 1, 2 * lanes, 2 * lanes + 1, 3, 6}, 2, 1f);
+        check(2, 6 * lanes, new int[] {4 * lanes + 3, 1}, 1, 1f);
+    }
+
+    @Test
     void sharpSoftmaxStaysStable() {
         // Large scores (|q·k|/√dh ~ 30): without max subtraction exp would overflow.
         check(2, 64, new int[] {20, 70}, 2, 3f);
