@@ -40,8 +40,9 @@ for name in split25-whiten-refit-r0.1 vanilla-whiten-refit-r0.1 split25-svd-r0.1
       --threads 2 --vs-onnxruntime --repetitions 6 --warmup 2 --json > "$OUT/bench-$name.json"
   fi
 done
-# 5. ONNX Runtime's process-to-process spread at 8 x 128 (2 threads), and where our time goes (1 thread)
-{ date -u; uptime; scripts/ort-variance.sh 6; } > "$OUT/ort-variance.txt"
+# 5. ONNX Runtime's process-to-process spread at 8 x 128 (2 and 1 threads), and where our time goes (1 thread)
+{ date -u; uptime; scripts/ort-variance.sh 6 2; } > "$OUT/ort-variance.txt"
+{ date -u; uptime; scripts/ort-variance.sh 4 1; } > "$OUT/ort-variance-t1.txt"
 "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector \
   -cp "ffnkit-cli/target/classes:$(cat ffnkit-cli/target/classpath.txt)" scripts/EncoderStageTiming.java 1 8 128 \
   > "$OUT/encoder-stages-t1.txt" 2>/dev/null
