@@ -82,11 +82,17 @@ class VectorMathTest {
             assertEquals(exact, y[i], tol, "gelu(" + x[i] + ")");
             assertEquals(MathFunctions.gelu(x[i]), y[i], tol + 2e-7 * (1 + Math.abs(x[i])), "vs scalar at " + x[i]);
         }
-        float[] special = gelu(new float[] {0f, Float.MAX_VALUE, -Float.MAX_VALUE, -1e30f});
-        assertEquals(0f, special[0]);
-        assertEquals(Float.MAX_VALUE, special[1]);
-        assertEquals(0f, special[2], 0f);
-        assertEquals(0f, special[3], 0f);
+        // Repeated to 33 values: whole vectors and a partial last one at any vector width.
+        float[] edges = {0f, Float.MAX_VALUE, -Float.MAX_VALUE, -1e30f};
+        float[] in = new float[33];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = edges[i % edges.length];
+        }
+        float[] special = gelu(in);
+        for (int i = 0; i < in.length; i++) {
+            float want = i % edges.length == 1 ? Float.MAX_VALUE : 0f;
+            assertEquals(want, special[i], 0f, "gelu(" + in[i] + ") at " + i);
+        }
     }
 
     @Test
@@ -106,6 +112,20 @@ class VectorMathTest {
             assertTrue(edge[i] >= Float.MIN_NORMAL && edge[i] < 1.2e-38f, "exp at edge " + i + " = " + edge[i]);
         }
         assertEquals((float) Math.E, edge[4], 2e-7f * (float) Math.E);
+        // Above ln(MAX_VALUE) the clamp saturates to a large finite value (no Inf); NaN passes through.
+        // 33 values: whole vectors and a partial last one at any vector width up to 512 bits.
+        float[] in = new float[33];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = i % 3 == 0 ? 100f : i % 3 == 1 ? Float.POSITIVE_INFINITY : Float.NaN;
+        }
+        float[] high = exp(in);
+        for (int i = 0; i < in.length; i++) {
+            if (Float.isNaN(in[i])) {
+                assertTrue(Float.isNaN(high[i]), "exp(NaN) at " + i + " = " + high[i]);
+            } else {
+                assertTrue(Float.isFinite(high[i]) && high[i] > 1e38f, "exp(" + in[i] + ") at " + i + " = " + high[i]);
+            }
+        }
     }
 
     @Test
