@@ -79,6 +79,10 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Importance imp = Importance.parse(importance);
+        if (imp == Importance.LIGHT_ERROR) {
+            throw new UserError("--importance light-error depends on the compression method: use it with compress; "
+                    + "analyze takes output-norm or activation-norm");
+        }
         if (fraction <= 0 || fraction >= 1) {
             throw new UserError("--ablation-fraction must be between 0 and 1, got " + fraction);
         }

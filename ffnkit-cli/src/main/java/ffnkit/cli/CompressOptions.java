@@ -38,7 +38,7 @@ final class CompressOptions {
     int group;
 
     @Option(names = "--importance", defaultValue = "output-norm", paramLabel = "KIND",
-            description = "Heavy-hitter score: output-norm (default) or activation-norm.")
+            description = "Heavy-hitter score: output-norm (default), activation-norm, or light-error (the neurons whose compression costs the most output error).")
     String importance;
 
     Compressor.Options toOptions() {
@@ -60,6 +60,6 @@ final class CompressOptions {
     }
 
     boolean needsActivationGram() {
-        return whiten || "awq".equals(light);
+        return whiten || "awq".equals(light) || (heavy > 0 && "light-error".equals(importance));
     }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 /**
  * FFSplit compression of a whole encoder (seed paper 000): per layer, split the FFN by heavy
@@ -125,6 +126,9 @@ public final class Compressor {
             if (heavyFraction > 0 && heavyBits == 8) {
                 b.append(" heavy8");
             }
+            if (heavyFraction > 0 && importance == Importance.LIGHT_ERROR) {
+                b.append(" light-error");
+            }
             return b.toString();
         }
     }
@@ -188,11 +192,11 @@ public final class Compressor {
         float[] b2 = f.down().bias();
         Activation act = f.activation();
         if (o.heavyFraction() == 0) {
-            int[] all = java.util.stream.IntStream.range(0, m).toArray();
+            int[] all = IntStream.range(0, m).toArray();
             return new LinearFeedForward(light(u, d, m, b1, Gram.input(stats), o),
                     act, light(v, m, d, b2, o.whiten() || o.light() == Light.AWQ ? Gram.activations(stats, all) : null, o));
         }
-        int[] heavy = HeavyHitters.heavySet(o.importance().scores(stats), o.heavyFraction());
+        int[] heavy = HeavyHitters.heavySet(heavyScores(u, b1, v, b2, stats, o), o.heavyFraction());
         int[] rest = HeavyHitters.complement(heavy, m);
         int h = heavy.length;
         // neurons permuted so each part's are contiguous: columns of U and b1, rows of V
@@ -205,6 +209,18 @@ public final class Compressor {
                 light(Neurons.rows(v, d, rest), rest.length, d, b2,
                         o.whiten() || o.light() == Light.AWQ ? Gram.activations(stats, rest) : null, o));
         return new SplitFeedForward(heavyPart, lightPart);
+    }
+
+    /** Heavy-hitter scores of one layer: from the statistics, or (light-error) from the light method's own error. */
+    private static double[] heavyScores(float[] u, float[] b1, float[] v, float[] b2, LayerStatistics stats, Options o) {
+        if (o.importance() != Importance.LIGHT_ERROR) {
+            return o.importance().scores(stats);
+        }
+        int d = stats.inputDim();
+        int m = stats.width();
+        Gram activations = Gram.activations(stats, IntStream.range(0, m).toArray());
+        return LightError.scores(u, b1, v, b2, light(u, d, m, b1, Gram.input(stats), o),
+                light(v, m, d, b2, activations, o), Gram.input(stats), activations);
     }
 
     /**
