@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Renders Table C of docs/RESULTS.md ("Small heavy sets vs the vanilla method at the same budget")
-from the outputs of scripts/ffsplit-small-heavy.sh: the main table (OUT/results.jsonl,
+from the outputs of scripts/ffsplit-small-heavy.sh, or with --light-error Table D (heavy sets chosen
+by the light method's error) from those of scripts/ffsplit-light-error.sh: the main table (OUT/results.jsonl,
 OUT/results_1000.jsonl, and the Table A/B rows of EXP/results.jsonl, in GROUPS order) and the
 paired-test table (per-query nDCG@10 on 1,000 queries from OUT/perquery_1000.tsv; paired SE and a
 seeded 2,000-resample bootstrap 95% CI of the difference).
-Usage: scripts/render-ffsplit-small-heavy.py OUT_DIR EXP_DIR   (defaults: /tmp/ffsplit-small-heavy /tmp/ffsplit-experiment)
+Usage: scripts/render-ffsplit-small-heavy.py [--light-error] OUT_DIR EXP_DIR
+       (defaults: /tmp/ffsplit-small-heavy or /tmp/ffsplit-light-error, and /tmp/ffsplit-experiment)
 """
 import csv, json, math, os, random, re, sys
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else '/tmp/ffsplit-small-heavy'
-EXP = sys.argv[2] if len(sys.argv) > 2 else '/tmp/ffsplit-experiment'
+LIGHT_ERROR = '--light-error' in sys.argv
+ARGS = [a for a in sys.argv[1:] if a != '--light-error']
+OUT = ARGS[0] if len(ARGS) > 0 else ('/tmp/ffsplit-light-error' if LIGHT_ERROR else '/tmp/ffsplit-small-heavy')
+EXP = ARGS[1] if len(ARGS) > 1 else '/tmp/ffsplit-experiment'
 
 # Rows of the main table: "## title" starts a group, "exp:NAME" is a row of EXP/results.jsonl.
 GROUPS = """
@@ -81,6 +85,40 @@ vanilla-match-split0.05-awq-4-heavy8
 vanilla-awq-4-g64
 """
 
+# Table D (--light-error): heavy sets chosen by the light method's own error.
+GROUPS_D = """
+## Whitened SVD (FFN params <= 2,476,800, the vanilla r107 budget)
+le0.02-whiten-r102
+le0.03-whiten-r100
+vanilla-match-le0.02-whiten-r102
+## Whitened SVD + refit
+le0.02-whiten-refit-r102
+le0.03-whiten-refit-r100
+vanilla-match-le0.02-whiten-refit-r102
+## AWQ 3-bit (g128)
+le0.01-awq-3-heavy8
+le0.05-awq-3-heavy8
+vanilla-match-le0.05-awq-3-heavy8
+vanilla-awq-3-g96
+## RTN 3-bit (g128)
+le0.01-rtn-3-heavy8
+le0.05-rtn-3-heavy8
+vanilla-match-le0.05-rtn-3-heavy8
+vanilla-rtn-3-g96
+## AWQ 4-bit (g128)
+le0.01-awq-4-heavy8
+le0.05-awq-4-heavy8
+vanilla-match-le0.05-awq-4-heavy8
+vanilla-awq-4-g64
+## RTN 4-bit (g128)
+le0.01-rtn-4-heavy8
+le0.05-rtn-4-heavy8
+vanilla-match-le0.05-rtn-4-heavy8
+vanilla-rtn-4-g64
+"""
+if LIGHT_ERROR:
+    GROUPS = GROUPS_D
+
 
 def load(path, fill=None):
     rows = {}
@@ -150,11 +188,23 @@ pairs = [
  ('vanilla-rtn-3', 'all-minilm-l6-v2', 'rtn3 vanilla vs original'),
 ]
 
+if LIGHT_ERROR:
+    pairs = []
+    for kind, r, twin in [('whiten', 'r102', 'vanilla-match-le0.02-whiten-r102'),
+                          ('whiten-refit', 'r102', 'vanilla-match-le0.02-whiten-refit-r102')]:
+        pairs.append((f'le0.02-{kind}-{r}', twin, f'{kind}: split 2% r102 vs vanilla r107'))
+        pairs.append((f'le0.03-{kind}-r100', twin, f'{kind}: split 3% r100 vs vanilla r107'))
+    for lb, finer in [('awq-3', 'g96'), ('rtn-3', 'g96'), ('awq-4', 'g64'), ('rtn-4', 'g64')]:
+        for h in ('0.01', '0.05'):
+            pct = f'{float(h) * 100:g}%'
+            pairs.append((f'le{h}-{lb}-heavy8', f'vanilla-match-le0.05-{lb}-heavy8', f'{lb}: split {pct} vs vanilla g128'))
+            pairs.append((f'le{h}-{lb}-heavy8', f'vanilla-{lb}-{finer}', f'{lb}: split {pct} vs vanilla {finer}'))
+
 
 def paired_table():
     path = f'{OUT}/perquery_1000.tsv'
     if not os.path.exists(path):
-        print(f"(no {path}: run phase PQ of scripts/ffsplit-small-heavy.sh)")
+        print(f"(no {path}: run scripts/{'ffsplit-light-error.sh' if LIGHT_ERROR else 'ffsplit-small-heavy.sh (phase PQ)'})")
         return
     tsv = list(csv.reader(open(path), delimiter='\t'))
     hdr = [os.path.basename(h).replace('.safetensors', '') for h in tsv[0]]

@@ -1,0 +1,48 @@
+# Helpers shared by the FFSplit Table C and Table D scripts (sourced, not run). The caller sets
+# ROOT, MODEL, CAL (saved calibration), OUT (results folder) and ERR (stderr log) first.
+# measure/run append one JSON line per model to $OUT/results.jsonl (fidelity on the parity
+# sentences, retrieval on 300 queries / 3,000 docs, size); big appends the 1,000-query /
+# 10,000-doc retrieval to $OUT/results_1000.jsonl; tool runs a single-file Java tool of scripts/
+# on the CLI's classpath (after ./ffnkit has built it). Rows already there are kept, so an
+# interrupted run resumes.
+done_already() { grep -q "\"name\": \"$1\"" "$2"; }
+
+measure() { # name, heavy fraction, model file, size json
+  local fid ret
+  fid=$(./ffnkit eval --model "$3" --reference $MODEL --task fidelity --data datasets/parity/sentences.txt --json 2>>"$ERR")
+  ret=$(./ffnkit eval --model "$3" --limit-queries 300 --corpus-limit 3000 --json 2>>"$ERR")
+  python3 - "$1" "$2" "$fid" "$ret" "${4:-{\}}" >> "$OUT/results.jsonl" <<'PY'
+import json, sys
+name, heavy, fid, ret, size = sys.argv[1], float(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4]), json.loads(sys.argv[5])
+print(json.dumps({"name": name, **size, "heavy": heavy, "mean_cosine": fid["mean_cosine"], "p01_cosine": fid["p01_cosine"],
+                  "ndcg_at_10": ret["ndcg_at_10"], "mrr_at_10": ret["mrr_at_10"]}))
+PY
+}
+run() { # name, heavy fraction, flags...
+  local name=$1 heavy=$2; shift 2
+  done_already "$name" "$OUT/results.jsonl" && return 0
+  echo "compress $name: --heavy $heavy $*" >&2
+  local size
+  size=$(./ffnkit compress --model $MODEL --calibration "$CAL" --calib-limit 1000 --out "$OUT/$name.safetensors" --json \
+    --heavy "$heavy" "$@" 2>>"$ERR")
+  measure "$name" "$heavy" "$OUT/$name.safetensors" "$size"
+}
+big() { # name, model: 1,000 queries, 10,000 docs
+  done_already "$1" "$OUT/results_1000.jsonl" && return 0
+  echo "eval (1000 q) $1" >&2
+  local ret
+  ret=$(./ffnkit eval --model "$2" --limit-queries 1000 --corpus-limit 10000 --json 2>>"$ERR")
+  python3 - "$1" "$ret" >> "$OUT/results_1000.jsonl" <<'PY'
+import json, sys
+r = json.loads(sys.argv[2])
+print(json.dumps({"name": sys.argv[1], "ndcg_at_10_1000": r["ndcg_at_10"], "mrr_at_10_1000": r["mrr_at_10"],
+                  "recall_at_10_1000": r.get("recall_at_10"), "raw": r}))
+PY
+}
+tool() { # source file, args...
+  . "$ROOT/scripts/java-env.sh"
+  find_jdk25
+  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+    --sun-misc-unsafe-memory-access=allow -XX:+UseParallelGC -Dffnkit.home="$ROOT" \
+    -cp "$ROOT/ffnkit-cli/target/classes:$(cat "$ROOT/ffnkit-cli/target/classpath.txt")" "$@"
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Regenerates Table D of docs/RESULTS.md on all-MiniLM-L6-v2: FFSplit whose heavy neurons are
+# chosen by the light method's own error (--importance light-error) against the vanilla method at
+# the same budget (--match-params) and, for quantisation, against vanilla models that spend about
+# the split's extra bytes on finer groups. Same calibration, fidelity sentences and query slices as
+# Tables A-C; a 1,000-query protocol and per-query nDCG@10 for the paired tests.
+#
+# Needs the OUT of scripts/ffsplit-experiment.sh (EXP_DIR, for its calibration.safetensors). Output
+# in OUT_DIR: results.jsonl (300 queries / 3,000 docs), results_1000.jsonl, perquery_1000.tsv, the
+# models and err.txt; prints the tables at the end (scripts/render-ffsplit-small-heavy.py --light-error). About
+# 35 minutes on 2 cores; an interrupted run resumes.
+# Usage: scripts/ffsplit-light-error.sh [OUT_DIR] [EXP_DIR]
+#        (defaults /tmp/ffsplit-light-error and /tmp/ffsplit-experiment)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUT=$(mkdir -p "${1:-/tmp/ffsplit-light-error}" && cd "${1:-/tmp/ffsplit-light-error}" && pwd)
+EXP=$(cd "${2:-/tmp/ffsplit-experiment}" 2>/dev/null && pwd) || EXP=${2:-/tmp/ffsplit-experiment}
+MODEL=all-minilm-l6-v2
+CAL="$EXP/calibration.safetensors"
+if [ ! -f "$CAL" ]; then
+  echo "ffsplit-light-error: error: $CAL is missing: run scripts/ffsplit-experiment.sh $EXP first" >&2
+  exit 1
+fi
+touch "$OUT/results.jsonl" "$OUT/results_1000.jsonl"
+ERR="$OUT/err.txt"
+. scripts/ffsplit-lib.sh
+LE="--importance light-error"
+
+# Low rank at the vanilla r107 budget (FFN params <= 2,476,800): 31 or 46 heavy neurons per layer.
+for hr in 0.02:102 0.03:100; do
+  h=${hr%%:*}; r=${hr#*:}
+  run "le$h-whiten-r$r" "$h" --rank "$r" --whiten $LE
+  run "le$h-whiten-refit-r$r" "$h" --rank "$r" --whiten --refit $LE
+done
+# Quantised light part, heavy part 8-bit.
+for lb in awq:3 rtn:3 awq:4 rtn:4; do
+  l=${lb%%:*}; b=${lb#*:}
+  for h in 0.01 0.05; do
+    run "le$h-$l-$b-heavy8" "$h" --light "$l" --bits "$b" --heavy-bits 8 $LE
+  done
+done
+# Same-budget vanilla twins. Low rank: both splits match rank 107. Quantised: the 5% split spends
+# the most bytes; its twin's bit width is the 1% split's too (the split always spends more bytes
+# than the vanilla model at its own bit width).
+run vanilla-match-le0.02-whiten-r102 0 --match-params "$OUT/le0.02-whiten-r102.safetensors" --whiten
+run vanilla-match-le0.02-whiten-refit-r102 0 --match-params "$OUT/le0.02-whiten-refit-r102.safetensors" --whiten --refit
+for lb in awq:3 rtn:3 awq:4 rtn:4; do
+  l=${lb%%:*}; b=${lb#*:}
+  run "vanilla-match-le0.05-$l-$b-heavy8" 0 --match-params "$OUT/le0.05-$l-$b-heavy8.safetensors" --light "$l" --bits "$b"
+done
+# Vanilla spending about the split's extra bytes on finer groups instead.
+run vanilla-awq-3-g96 0 --light awq --bits 3 --group 96
+run vanilla-rtn-3-g96 0 --light rtn --bits 3 --group 96
+run vanilla-awq-4-g64 0 --light awq --bits 4 --group 64
+run vanilla-rtn-4-g64 0 --light rtn --bits 4 --group 64
+
+# 1,000 queries / 10,000 docs, and per-query nDCG@10 for the paired tests (one run writes the file).
+big original $MODEL
+for f in "$OUT"/*.safetensors; do
+  big "$(basename "$f" .safetensors)" "$f"
+done
+if [ ! -s "$OUT/perquery_1000.tsv" ]; then
+  echo "per-query nDCG@10" >&2
+  tool scripts/PerQuery.java 1000 10000 "$OUT/perquery_1000.tsv.tmp" $MODEL "$OUT"/*.safetensors 2>>"$ERR"
+  mv "$OUT/perquery_1000.tsv.tmp" "$OUT/perquery_1000.tsv"
+fi
+python3 scripts/render-ffsplit-small-heavy.py --light-error "$OUT" "$EXP"
+echo "results: $OUT/results.jsonl, $OUT/results_1000.jsonl, $OUT/perquery_1000.tsv" >&2
