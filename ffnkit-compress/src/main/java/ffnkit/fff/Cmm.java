@@ -53,8 +53,10 @@ import jdk.incubator.vector.VectorSpecies;
  * go away when x is made L2-resident), then the output phase (~8 ms, ~3 ms of it storing y).
  *
  * <p><b>Inner loops.</b> Dense vector loads and FMAs only (no gathers, no masked loads: both are
- * slow without AVX-512). A node's W_in row is dotted with up to 8 token rows at once (one weight
- * load feeds 8 FMAs); every token sums its dot in two vector accumulators (even and odd vectors)
+ * slow without AVX-512). A node's W_in row is dotted with up to 4 token rows at once (one weight
+ * load feeds 4 FMAs; with 8 rows, C2 ran out of general registers for the row offsets, spilled
+ * them and kept a bounds check per load: 27 against 44 GFLOP/s on L2-resident rows, and 6% slower
+ * routing end to end); every token sums its dot in two vector accumulators (even and odd vectors)
  * whatever the group size, and its output row in a fixed order (b2, then the path terms in
  * order), so a token's result does not depend on how tokens were grouped: the kernel is
  * deterministic for a given thread count.
@@ -609,7 +611,7 @@ final class Cmm {
         final int[] node;
         final int[] order;
         final int[] start;
-        final float[] logits = new float[8];
+        final float[] logits = new float[4];
 
         /** @param bandDepth depth of the deepest subtree walked with this scratch (paths - 1) */
         Scratch(int tokens, int bandDepth) {
@@ -689,17 +691,6 @@ final class Cmm {
         int wOutOff = row * dOut;
         int stride = f.neuronsPerToken();
         int g = begin;
-        if (pre != null && DOT8) {
-            for (; g + 8 <= end; g += 8) {
-                dot8(wIn, wInOff, x, order, g, d, l);
-                for (int q = 0; q < 8; q++) {
-                    int a = order[g + q];
-                    float la = l[q] + bias;
-                    pre[a * stride + preCol] = la;
-                    node[a] = 2 * node[a] + 1 + (la > 0 ? 1 : 0);
-                }
-            }
-        }
         for (; g + 4 <= end; g += 4) {
             int a = order[g];
             int b = order[g + 1];
@@ -831,75 +822,6 @@ final class Cmm {
         }
         out[0] = s0;
         out[1] = s1;
-    }
-
-    /**
-     * Routing groups of 8 tokens per weight row (9 loads per 8 FMAs instead of 5 per 4): 16
-     * accumulators, so only with 32 vector registers (AVX-512); override -Dffnkit.fff.dot8=.
-     */
-    static final boolean DOT8 = Boolean.parseBoolean(System.getProperty("ffnkit.fff.dot8",
-            String.valueOf(S.length() >= 16)));
-
-    /** Eight dots (tokens order[g..g+8)) against one weight row, each summed exactly as {@link #dot} sums it. */
-    private static void dot8(float[] w, int wOff, float[] x, int[] order, int g, int len, float[] out) {
-        int vl = S.length();
-        int x0 = order[g] * len, x1 = order[g + 1] * len, x2 = order[g + 2] * len, x3 = order[g + 3] * len;
-        int x4 = order[g + 4] * len, x5 = order[g + 5] * len, x6 = order[g + 6] * len, x7 = order[g + 7] * len;
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
-        FloatVector f0 = a0, f1 = a0, g0 = a0, g1 = a0, h0 = a0, h1 = a0, k0 = a0, k1 = a0;
-        int i = 0;
-        for (; i + 2 * vl <= len; i += 2 * vl) {
-            FloatVector w0 = FloatVector.fromArray(S, w, wOff + i);
-            FloatVector w1 = FloatVector.fromArray(S, w, wOff + i + vl);
-            a0 = FloatVector.fromArray(S, x, x0 + i).fma(w0, a0);
-            b0 = FloatVector.fromArray(S, x, x1 + i).fma(w0, b0);
-            c0 = FloatVector.fromArray(S, x, x2 + i).fma(w0, c0);
-            e0 = FloatVector.fromArray(S, x, x3 + i).fma(w0, e0);
-            f0 = FloatVector.fromArray(S, x, x4 + i).fma(w0, f0);
-            g0 = FloatVector.fromArray(S, x, x5 + i).fma(w0, g0);
-            h0 = FloatVector.fromArray(S, x, x6 + i).fma(w0, h0);
-            k0 = FloatVector.fromArray(S, x, x7 + i).fma(w0, k0);
-            a1 = FloatVector.fromArray(S, x, x0 + i + vl).fma(w1, a1);
-            b1 = FloatVector.fromArray(S, x, x1 + i + vl).fma(w1, b1);
-            c1 = FloatVector.fromArray(S, x, x2 + i + vl).fma(w1, c1);
-            e1 = FloatVector.fromArray(S, x, x3 + i + vl).fma(w1, e1);
-            f1 = FloatVector.fromArray(S, x, x4 + i + vl).fma(w1, f1);
-            g1 = FloatVector.fromArray(S, x, x5 + i + vl).fma(w1, g1);
-            h1 = FloatVector.fromArray(S, x, x6 + i + vl).fma(w1, h1);
-            k1 = FloatVector.fromArray(S, x, x7 + i + vl).fma(w1, k1);
-        }
-        if (i + vl <= len) {
-            FloatVector w0 = FloatVector.fromArray(S, w, wOff + i);
-            a0 = FloatVector.fromArray(S, x, x0 + i).fma(w0, a0);
-            b0 = FloatVector.fromArray(S, x, x1 + i).fma(w0, b0);
-            c0 = FloatVector.fromArray(S, x, x2 + i).fma(w0, c0);
-            e0 = FloatVector.fromArray(S, x, x3 + i).fma(w0, e0);
-            f0 = FloatVector.fromArray(S, x, x4 + i).fma(w0, f0);
-            g0 = FloatVector.fromArray(S, x, x5 + i).fma(w0, g0);
-            h0 = FloatVector.fromArray(S, x, x6 + i).fma(w0, h0);
-            k0 = FloatVector.fromArray(S, x, x7 + i).fma(w0, k0);
-            i += vl;
-        }
-        out[0] = Simd.sum(a0.add(a1));
-        out[1] = Simd.sum(b0.add(b1));
-        out[2] = Simd.sum(c0.add(c1));
-        out[3] = Simd.sum(e0.add(e1));
-        out[4] = Simd.sum(f0.add(f1));
-        out[5] = Simd.sum(g0.add(g1));
-        out[6] = Simd.sum(h0.add(h1));
-        out[7] = Simd.sum(k0.add(k1));
-        for (; i < len; i++) {
-            float wv = w[wOff + i];
-            out[0] += x[x0 + i] * wv;
-            out[1] += x[x1 + i] * wv;
-            out[2] += x[x2 + i] * wv;
-            out[3] += x[x3 + i] * wv;
-            out[4] += x[x4 + i] * wv;
-            out[5] += x[x5 + i] * wv;
-            out[6] += x[x6 + i] * wv;
-            out[7] += x[x7 + i] * wv;
-        }
     }
 
     /** Four dots against one weight row, each summed exactly as {@link #dot} sums it. */
