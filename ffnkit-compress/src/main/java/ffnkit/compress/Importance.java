@@ -13,7 +13,7 @@ public enum Importance {
      */
     LIGHT_ERROR;
 
-    /** The command-line spelling: "output-norm" or "activation-norm". */
+    /** The command-line spelling: "output-norm", "activation-norm" or "light-error". */
     public static Importance parse(String s) {
         return switch (s) {
             case "output-norm" -> OUTPUT_NORM;

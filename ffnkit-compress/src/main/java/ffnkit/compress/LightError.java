@@ -2,6 +2,8 @@ package ffnkit.compress;
 
 import ffnkit.model.Linear;
 
+import java.util.Arrays;
+
 /**
  * Heavy hitters chosen by the light method's own error ({@code --importance light-error}).
  *
@@ -75,7 +77,7 @@ final class LightError {
         double[] hSum = activations.sum();
         double[] row = new double[d];
         for (int j = 0; j < m; j++) {
-            java.util.Arrays.fill(row, 0);
+            Arrays.fill(row, 0);
             for (int k = 0; k < m; k++) {
                 double g = gh[j * m + k];
                 for (int c = 0; c < d; c++) {
