@@ -6,9 +6,10 @@
 # Tables A-C; a 1,000-query protocol and per-query nDCG@10 for the paired tests.
 #
 # Needs the OUT of scripts/ffsplit-experiment.sh (EXP_DIR, for its calibration.safetensors). Output
-# in OUT_DIR: results.jsonl (300 queries / 3,000 docs), results_1000.jsonl, perquery_1000.tsv, the
-# models and err.txt; prints the tables at the end (scripts/render-ffsplit-small-heavy.py --light-error). About
-# 35 minutes on 2 cores; an interrupted run resumes.
+# in OUT_DIR: results.jsonl (300 queries / 3,000 docs), results_1000.jsonl, perquery_1000.tsv,
+# perquery_all.tsv (the whole set, for the pairs of the rule), the models and err.txt; prints the
+# tables at the end (scripts/render-ffsplit-small-heavy.py --light-error). About 45 minutes on 2
+# cores; an interrupted run resumes.
 # Usage: scripts/ffsplit-light-error.sh [OUT_DIR] [EXP_DIR]
 #        (defaults /tmp/ffsplit-light-error and /tmp/ffsplit-experiment)
 set -euo pipefail
@@ -64,6 +65,21 @@ if [ ! -s "$OUT/perquery_1000.tsv" ]; then
   echo "per-query nDCG@10" >&2
   tool scripts/PerQuery.java 1000 10000 "$OUT/perquery_1000.tsv.tmp" $MODEL "$OUT"/*.safetensors 2>>"$ERR"
   mv "$OUT/perquery_1000.tsv.tmp" "$OUT/perquery_1000.tsv"
+fi
+# W: the pairs of the rule (2% heavy for low rank, 5% quantised) on the whole set, 3,000 queries and
+# 48,152 documents (a 2x larger query sample that contains the 1,000 above).
+if [ ! -s "$OUT/perquery_all.tsv" ]; then
+  echo "per-query nDCG@10, whole set" >&2
+  pairs=()
+  for n in le0.02-whiten-r102 vanilla-match-le0.02-whiten-r102 le0.02-whiten-refit-r102 \
+           vanilla-match-le0.02-whiten-refit-r102; do
+    pairs+=("$OUT/$n.safetensors")
+  done
+  for lb in awq-3 rtn-3 awq-4 rtn-4; do
+    pairs+=("$OUT/le0.05-$lb-heavy8.safetensors" "$OUT/vanilla-match-le0.05-$lb-heavy8.safetensors")
+  done
+  tool scripts/PerQuery.java 3000 100000 "$OUT/perquery_all.tsv.tmp" $MODEL "${pairs[@]}" 2>>"$ERR"
+  mv "$OUT/perquery_all.tsv.tmp" "$OUT/perquery_all.tsv"
 fi
 python3 scripts/render-ffsplit-small-heavy.py --light-error "$OUT" "$EXP"
 echo "results: $OUT/results.jsonl, $OUT/results_1000.jsonl, $OUT/perquery_1000.tsv" >&2

@@ -201,8 +201,7 @@ if LIGHT_ERROR:
             pairs.append((f'le{h}-{lb}-heavy8', f'vanilla-{lb}-{finer}', f'{lb}: split {pct} vs vanilla {finer}'))
 
 
-def paired_table():
-    path = f'{OUT}/perquery_1000.tsv'
+def paired_table(path=f'{OUT}/perquery_1000.tsv', pairs=pairs, title='1,000 queries, 10,000 docs'):
     if not os.path.exists(path):
         print(f"(no {path}: run scripts/{'ffsplit-light-error.sh' if LIGHT_ERROR else 'ffsplit-small-heavy.sh (phase PQ)'})")
         return
@@ -211,7 +210,7 @@ def paired_table():
     cols = {hdr[j]: [float(r[j]) for r in tsv[1:]] for j in range(1, len(hdr))}
     n = len(tsv) - 1
     rnd = random.Random(1)
-    print("| comparison (1,000 queries, 10,000 docs) | nDCG@10 A | nDCG@10 B | A - B | paired SE | 95% bootstrap CI | queries changed |")
+    print(f"| comparison ({title}) | nDCG@10 A | nDCG@10 B | A - B | paired SE | 95% bootstrap CI | queries changed |")
     print("|---|---:|---:|---:|---:|---|---:|")
     for a, b, label in pairs:
         if a not in cols or b not in cols: continue
@@ -228,3 +227,7 @@ def paired_table():
 main_table()
 print()
 paired_table()
+if LIGHT_ERROR:
+    print()
+    rule = [p for p in pairs if ('0.02' in p[0] and 'r102' in p[0]) or ('0.05' in p[0] and 'g128' in p[2])]
+    paired_table(f'{OUT}/perquery_all.tsv', rule, 'whole set: 3,000 queries, 48,152 docs')
