@@ -227,7 +227,29 @@ def paired_table(path=f'{OUT}/perquery_1000.tsv', pairs=pairs, title='1,000 quer
 main_table()
 print()
 paired_table()
+E5_ROWS = """original le0.02-whiten-r102 split0.02-whiten-r102 vanilla-match-le0.02-whiten-r102
+le0.02-whiten-refit-r102 vanilla-match-le0.02-whiten-refit-r102 le0.05-awq-3-heavy8 split0.05-awq-3-heavy8
+vanilla-match-le0.05-awq-3-heavy8 le0.05-rtn-3-heavy8 split0.05-rtn-3-heavy8 vanilla-match-le0.05-rtn-3-heavy8""".split()
+
+
+def e5_table():
+    e5 = load(f'{OUT}/e5/results.jsonl')
+    if not e5:
+        return
+    print("| e5-small-v2 model | method | FFN params | FFN MB | mean cos | p01 cos | nDCG@10 (300 q) | MRR@10 (300 q) |\n"
+          "|---|---|---:|---:|---:|---:|---:|---:|")
+    for n in E5_ROWS:
+        d = e5.get(n)
+        if d is None: continue
+        params = f"{d['ffn_params_after']:,}" if 'ffn_params_after' in d else '-'
+        mb = f"{d['ffn_bytes_after'] / 1e6:.2f}" if 'ffn_bytes_after' in d else '-'
+        print(f"| {n} | {d.get('method', 'original')} | {params} | {mb} | {d['mean_cosine']:.4f} | {d['p01_cosine']:.4f} | "
+              f"{d['ndcg_at_10']:.4f} | {d['mrr_at_10']:.4f} |")
+
+
 if LIGHT_ERROR:
     print()
     rule = [p for p in pairs if ('0.02' in p[0] and 'r102' in p[0]) or ('0.05' in p[0] and 'g128' in p[2])]
     paired_table(f'{OUT}/perquery_all.tsv', rule, 'whole set: 3,000 queries, 48,152 docs')
+    print()
+    e5_table()
