@@ -7,9 +7,10 @@
 #
 # Needs the OUT of scripts/ffsplit-experiment.sh (EXP_DIR, for its calibration.safetensors). Output
 # in OUT_DIR: results.jsonl (300 queries / 3,000 docs), results_1000.jsonl, perquery_1000.tsv,
-# perquery_all.tsv (the whole set, for the pairs of the rule), the models and err.txt; prints the
-# tables at the end (scripts/render-ffsplit-small-heavy.py --light-error). About 45 minutes on 2
-# cores; an interrupted run resumes.
+# perquery_all.tsv (the whole set, for the pairs of the rule), the models and err.txt, and e5/ (the
+# rules on e5-small-v2: fidelity, 300 queries); prints the tables at the end
+# (scripts/render-ffsplit-small-heavy.py --light-error). About an hour on 2 cores; an interrupted run
+# resumes.
 # Usage: scripts/ffsplit-light-error.sh [OUT_DIR] [EXP_DIR]
 #        (defaults /tmp/ffsplit-light-error and /tmp/ffsplit-experiment)
 set -euo pipefail
@@ -81,5 +82,23 @@ if [ ! -s "$OUT/perquery_all.tsv" ]; then
   tool scripts/PerQuery.java 3000 100000 "$OUT/perquery_all.tsv.tmp" $MODEL "${pairs[@]}" 2>>"$ERR"
   mv "$OUT/perquery_all.tsv.tmp" "$OUT/perquery_all.tsv"
 fi
+# E: the same rules on e5-small-v2 (12 layers, its own calibration of the same 1,000 texts):
+# fidelity and the 300-query slice, in OUT_DIR/e5.
+(
+  OUT="$OUT/e5"; MODEL=e5-small-v2; CAL="$OUT/calibration.safetensors"; ERR="$OUT/err.txt"
+  mkdir -p "$OUT"; touch "$OUT/results.jsonl"
+  [ -f "$CAL" ] || ./ffnkit calibrate --model $MODEL --calib-limit 1000 --out "$CAL" 2>>"$ERR"
+  done_already original "$OUT/results.jsonl" || measure original 0 $MODEL
+  run le0.02-whiten-r102 0.02 --rank 102 --whiten $LE
+  run split0.02-whiten-r102 0.02 --rank 102 --whiten
+  run vanilla-match-le0.02-whiten-r102 0 --match-params "$OUT/le0.02-whiten-r102.safetensors" --whiten
+  run le0.02-whiten-refit-r102 0.02 --rank 102 --whiten --refit $LE
+  run vanilla-match-le0.02-whiten-refit-r102 0 --match-params "$OUT/le0.02-whiten-refit-r102.safetensors" --whiten --refit
+  for l in awq rtn; do
+    run "le0.05-$l-3-heavy8" 0.05 --light $l --bits 3 --heavy-bits 8 $LE
+    run "split0.05-$l-3-heavy8" 0.05 --light $l --bits 3 --heavy-bits 8
+    run "vanilla-match-le0.05-$l-3-heavy8" 0 --match-params "$OUT/le0.05-$l-3-heavy8.safetensors" --light $l --bits 3
+  done
+)
 python3 scripts/render-ffsplit-small-heavy.py --light-error "$OUT" "$EXP"
 echo "results: $OUT/results.jsonl, $OUT/results_1000.jsonl, $OUT/perquery_1000.tsv" >&2
