@@ -1,8 +1,7 @@
 package ffnkit.compress;
 
 import ffnkit.model.Linear;
-
-import java.util.Arrays;
+import org.ejml.data.DMatrixRMaj;
 
 /**
  * Heavy hitters chosen by the light method's own error ({@code --importance light-error}).
@@ -43,80 +42,60 @@ final class LightError {
                            Gram activations) {
         int d = input.dim();
         int m = activations.dim();
-        double[] du = weightError(u, b1, up);
-        double[] dv = weightError(v, b2, down);
+        WeightError eu = WeightError.of(u, b1, up);
+        WeightError ev = WeightError.of(v, b2, down);
+        DMatrixRMaj gdu = Matrices.mult(Matrices.of(input.gram(), d, d), eu.w());
+        DMatrixRMaj gdv = Matrices.mult(Matrices.of(activations.gram(), m, m), ev.w());
         double[] xSum = input.sum();
-        double[] gx = input.gram();
+        double[] hSum = activations.sum();
         double n = input.tokens();
         double[] score = new double[m];
-        // Up: Σ_t (x_t·ΔU_j + Δb1_j)² = ΔU_jᵀ·G_x·ΔU_j + 2·Δb1_j·(s_x·ΔU_j) + n·Δb1_j².
         for (int j = 0; j < m; j++) {
+            // Up: Σ_t (x_t·ΔU_j + Δb1_j)² = ΔU_jᵀ·G_x·ΔU_j + 2·Δb1_j·(s_x·ΔU_j) + n·Δb1_j².
             double quad = 0;
             double lin = 0;
             for (int a = 0; a < d; a++) {
-                double ea = du[a * m + j];
-                if (ea == 0) {
-                    continue;
-                }
-                double row = 0;
-                for (int b = 0; b < d; b++) {
-                    row += gx[a * d + b] * du[b * m + j];
-                }
-                quad += ea * row;
-                lin += xSum[a] * ea;
+                quad += eu.w().get(a, j) * gdu.get(a, j);
+                lin += xSum[a] * eu.w().get(a, j);
             }
-            double db = du[d * m + j];
+            double db = eu.b()[j];
             double vNorm2 = 0;
             for (int c = 0; c < d; c++) {
                 vNorm2 += (double) v[j * d + c] * v[j * d + c];
             }
-            score[j] = Math.max(0, quad + 2 * db * lin + n * db * db) * vNorm2;
-        }
-        // Down: Σ_n ΔV_jn·((G_h·ΔV)_jn + s_j·Δb2_n).
-        double[] gh = activations.gram();
-        double[] hSum = activations.sum();
-        double[] row = new double[d];
-        for (int j = 0; j < m; j++) {
-            Arrays.fill(row, 0);
-            for (int k = 0; k < m; k++) {
-                double g = gh[j * m + k];
-                for (int c = 0; c < d; c++) {
-                    row[c] += g * dv[k * d + c];
-                }
-            }
+            // Down: Σ_n ΔV_jn·((G_h·ΔV)_jn + s_j·Δb2_n).
             double share = 0;
             for (int c = 0; c < d; c++) {
-                share += dv[j * d + c] * (row[c] + hSum[j] * dv[m * d + c]);
+                share += ev.w().get(j, c) * (gdv.get(j, c) + hSum[j] * ev.b()[c]);
             }
-            score[j] += Math.max(0, share);
-        }
-        for (int j = 0; j < m; j++) {
-            score[j] = Math.sqrt(score[j]);
+            score[j] = Math.sqrt(Math.max(0, quad + 2 * db * lin + n * db * db) * vNorm2 + Math.max(0, share));
         }
         return score;
     }
 
-    /**
-     * [in + 1 x out]: rows 0..in-1 are W − W' and the last row b − b', where the compressed layer's
-     * W' and b' are read off its outputs for the unit vectors and for zero.
-     */
-    static double[] weightError(float[] w, float[] bias, Linear layer) {
-        int in = layer.inputDim();
-        int out = layer.outputDim();
-        float[] probe = new float[(in + 1) * in];
-        for (int k = 0; k < in; k++) {
-            probe[k * in + k] = 1;
-        }
-        float[] y = new float[(in + 1) * out];
-        layer.forward(probe, in + 1, y);
-        double[] e = new double[(in + 1) * out];
-        for (int c = 0; c < out; c++) {
-            double b0 = y[in * out + c];
+    /** W − W' [in x out] and b − b' [out] of a compressed layer. */
+    record WeightError(DMatrixRMaj w, double[] b) {
+
+        /** W' and b' are read off the compressed layer's outputs for the unit vectors and for zero. */
+        static WeightError of(float[] w, float[] bias, Linear layer) {
+            int in = layer.inputDim();
+            int out = layer.outputDim();
+            float[] probe = new float[(in + 1) * in];
             for (int k = 0; k < in; k++) {
-                e[k * out + c] = w[k * out + c] - (y[k * out + c] - b0);
+                probe[k * in + k] = 1;
             }
-            e[in * out + c] = (bias == null ? 0 : bias[c]) - b0;
+            float[] y = new float[(in + 1) * out];
+            layer.forward(probe, in + 1, y);
+            DMatrixRMaj e = new DMatrixRMaj(in, out);
+            double[] eb = new double[out];
+            for (int c = 0; c < out; c++) {
+                double b0 = y[in * out + c];
+                for (int k = 0; k < in; k++) {
+                    e.set(k, c, w[k * out + c] - (y[k * out + c] - b0));
+                }
+                eb[c] = (bias == null ? 0 : bias[c]) - b0;
+            }
+            return new WeightError(e, eb);
         }
-        return e;
     }
 }
