@@ -1,10 +1,23 @@
-# Helpers shared by the FFSplit Table C and Table D scripts (sourced, not run). The caller sets
-# ROOT, MODEL, CAL (saved calibration), OUT (results folder) and ERR (stderr log) first.
+# Helpers shared by the FFSplit Table C and Table D scripts (sourced, not run, from the repo root
+# with ROOT set). ffsplit_setup sets OUT, EXP, MODEL, CAL and ERR, which the others read.
 # measure/run append one JSON line per model to $OUT/results.jsonl (fidelity on the parity
 # sentences, retrieval on 300 queries / 3,000 docs, size); big appends the 1,000-query /
 # 10,000-doc retrieval to $OUT/results_1000.jsonl; tool runs a single-file Java tool of scripts/
 # on the CLI's classpath (after ./ffnkit has built it). Rows already there are kept, so an
 # interrupted run resumes.
+ffsplit_setup() { # script name, default OUT_DIR, [OUT_DIR] [EXP_DIR]
+  local name=$1 default=$2
+  OUT=$(mkdir -p "${3:-$default}" && cd "${3:-$default}" && pwd)
+  EXP=$(cd "${4:-/tmp/ffsplit-experiment}" 2>/dev/null && pwd) || EXP=${4:-/tmp/ffsplit-experiment}
+  MODEL=all-minilm-l6-v2
+  CAL="$EXP/calibration.safetensors"
+  if [ ! -f "$CAL" ]; then
+    echo "$name: error: $CAL is missing: run scripts/ffsplit-experiment.sh $EXP first" >&2
+    exit 1
+  fi
+  touch "$OUT/results.jsonl" "$OUT/results_1000.jsonl"
+  ERR="$OUT/err.txt"
+}
 done_already() { grep -q "\"name\": \"$1\"" "$2"; }
 
 measure() { # name, heavy fraction, model file, size json

@@ -16,17 +16,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-OUT=$(mkdir -p "${1:-/tmp/ffsplit-light-error}" && cd "${1:-/tmp/ffsplit-light-error}" && pwd)
-EXP=$(cd "${2:-/tmp/ffsplit-experiment}" 2>/dev/null && pwd) || EXP=${2:-/tmp/ffsplit-experiment}
-MODEL=all-minilm-l6-v2
-CAL="$EXP/calibration.safetensors"
-if [ ! -f "$CAL" ]; then
-  echo "ffsplit-light-error: error: $CAL is missing: run scripts/ffsplit-experiment.sh $EXP first" >&2
-  exit 1
-fi
-touch "$OUT/results.jsonl" "$OUT/results_1000.jsonl"
-ERR="$OUT/err.txt"
 . scripts/ffsplit-lib.sh
+ffsplit_setup ffsplit-light-error /tmp/ffsplit-light-error "$@"
 LE="--importance light-error"
 
 # Low rank at the vanilla r107 budget (FFN params <= 2,476,800): 31 or 46 heavy neurons per layer.

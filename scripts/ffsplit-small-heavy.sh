@@ -22,17 +22,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-OUT=$(mkdir -p "${1:-/tmp/ffsplit-small-heavy}" && cd "${1:-/tmp/ffsplit-small-heavy}" && pwd)
-EXP=$(cd "${2:-/tmp/ffsplit-experiment}" 2>/dev/null && pwd) || EXP=${2:-/tmp/ffsplit-experiment}
-MODEL=all-minilm-l6-v2
-CAL="$EXP/calibration.safetensors"
-if [ ! -f "$CAL" ]; then
-  echo "ffsplit-small-heavy: error: $CAL is missing: run scripts/ffsplit-experiment.sh $EXP first" >&2
-  exit 1
-fi
-touch "$OUT/results.jsonl" "$OUT/results_1000.jsonl"
-ERR="$OUT/err.txt"
 . scripts/ffsplit-lib.sh
+ffsplit_setup ffsplit-small-heavy /tmp/ffsplit-small-heavy "$@"
 
 # A: light rank chosen so the FFN params stay <= the vanilla r107 budget (2,476,800).
 for hr in 0.01:104 0.03:100 0.05:95 0.10:82; do
