@@ -83,7 +83,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             throw new UserError("--importance light-error depends on the compression method: use it with compress; "
                     + "analyze takes output-norm or activation-norm");
         }
-        if (fraction <= 0 || fraction >= 1) {
+        if (!(fraction > 0 && fraction < 1)) {
             throw new UserError("--ablation-fraction must be between 0 and 1, got " + fraction);
         }
         try (EmbeddingModel m = model.open()) {

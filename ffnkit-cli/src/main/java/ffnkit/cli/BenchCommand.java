@@ -51,6 +51,10 @@ final class BenchCommand implements Callable<Integer> {
         if (repetitions < 1 || warmup < 0) {
             throw new UserError("--repetitions must be at least 1 and --warmup at least 0");
         }
+        if (model.maxTokens != null) {
+            // bench times fixed shapes: --seq sets the tokens per text, so a truncation would be ignored.
+            throw new UserError("bench takes --seq for the tokens per text, not --max-tokens");
+        }
         try (EmbeddingModel m = model.open();
              EmbeddingModel base = vsModel == null ? null : model.open(vsModel)) {
             int threads = Parallel.shared().threads();

@@ -58,11 +58,12 @@ final class BenchFfnCommand implements Callable<Integer> {
             throw new UserError("--d, --width and --repetitions must be positive");
         }
         int[] counts = ModelBench.parseList(tokens, "--tokens").stream().mapToInt(Integer::intValue).toArray();
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (t < 1) {
-            throw new UserError("--threads must be at least 1, got " + t);
-        }
+        int t = ModelOptions.checkThreads(threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        checkSize(counts);
         if (fff != null) {
+            if (!projection.equals("bh4") || !tableFormat.equals("f32")) {
+                throw new UserError("--projection and --table-format apply to --lookup only");
+            }
             List<int[]> shapes = new ArrayList<>();
             for (String s : fff.split(",")) {
                 shapes.add(pair(s, "--fff"));
@@ -79,6 +80,27 @@ final class BenchFfnCommand implements Callable<Integer> {
             System.out.println(json ? LookupLayerBench.toJson(c, results) : LookupLayerBench.toMarkdown(results));
         }
         return 0;
+    }
+
+    /**
+     * Inputs, outputs and the dense hidden activations are single Java arrays: refuse sizes they
+     * cannot hold, or that need more heap than the JVM has, before allocating anything.
+     */
+    private void checkSize(int[] counts) {
+        long maxTokens = java.util.Arrays.stream(counts).max().orElseThrow();
+        long elements = maxTokens * Math.max(d, width);
+        if (elements > Integer.MAX_VALUE - 16) {
+            throw new UserError("--tokens " + maxTokens + " at --d " + d + " --width " + width + " needs arrays of "
+                    + elements + " floats, over Java's limit of 2^31: lower --tokens, --d or --width");
+        }
+        long bytes = 4L * (maxTokens * (3L * d + width) + 2L * d * width);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap) {
+            throw new UserError(String.format(java.util.Locale.ROOT,
+                    "--tokens %d at --d %d --width %d needs about %.1f GB, the JVM may use %.1f GB: lower --tokens, "
+                            + "or raise the heap with FFNKIT_JAVA_OPTS=-Xmx<size>", maxTokens, d, width, bytes / 1e9,
+                    heap / 1e9));
+        }
     }
 
     private static boolean tableFormat(String s) {

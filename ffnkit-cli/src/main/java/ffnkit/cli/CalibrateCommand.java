@@ -25,6 +25,9 @@ final class CalibrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (calibration.save != null) {
+            throw new UserError("calibrate writes its statistics to --out; --save-calibration is for compress, analyze and demo");
+        }
         calibration.save = out;
         try (EmbeddingModel m = model.open()) {
             Calibration c = calibration.obtain(m, true);

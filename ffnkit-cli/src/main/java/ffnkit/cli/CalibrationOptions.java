@@ -13,6 +13,10 @@ import java.util.List;
 /** Where calibration statistics come from: a text file to run the model over, or a saved pass. */
 final class CalibrationOptions {
 
+    /** The command this mixin belongs to: tells which flags the user gave. */
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec command;
+
     @Option(names = "--calib", paramLabel = "FILE",
             description = "Calibration texts, one per line (default: the committed datasets/calibration/wordnet-glosses.txt).")
     Path texts;
@@ -52,6 +56,13 @@ final class CalibrationOptions {
         }
         Calibration c;
         if (saved != null) {
+            for (String flag : new String[] {"--calib-limit", "--threshold"}) {
+                if (command != null && command.commandLine() != null
+                        && command.commandLine().getParseResult().hasMatchedOption(flag)) {
+                    throw new UserError(flag + " applies when calibrating from texts (--calib), not to saved statistics"
+                            + " (--calibration " + saved + ")");
+                }
+            }
             c = CalibrationFile.read(saved);
             if (c.layers().size() != model.encoder().layers().size()
                     || c.layer(0).inputDim() != model.encoder().config().hidden()
@@ -67,6 +78,9 @@ final class CalibrationOptions {
                 System.err.println("ffnkit: warning: calibration was collected on " + c.model() + ", the model is " + model.name());
             }
         } else {
+            if (!(threshold >= 0 && threshold < Double.POSITIVE_INFINITY)) {
+                throw new UserError("--threshold must be a finite number >= 0, got " + threshold);
+            }
             List<int[]> ids = tokenizedTexts(model);
             Progress progress = Progress.stderr();
             int total = ids.size();

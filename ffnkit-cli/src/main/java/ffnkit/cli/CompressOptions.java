@@ -3,9 +3,15 @@ package ffnkit.cli;
 import ffnkit.compress.Compressor;
 import ffnkit.compress.Importance;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** The FFSplit compression flags shared by compress and demo. */
 final class CompressOptions {
+
+    /** The command this mixin belongs to: tells which flags the user gave (a flag that would be ignored is an error). */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--heavy", defaultValue = "0.25", paramLabel = "F",
             description = "Fraction of neurons kept as heavy hitters; 0 = no split, the vanilla method (default: ${DEFAULT-VALUE}).")
@@ -25,7 +31,7 @@ final class CompressOptions {
     @Option(names = "--refit", description = "Low rank: least-squares refit of the light part's last factor and b2 on calibration text.")
     boolean refit;
 
-    @Option(names = "--sequential-refit", description = "With --refit: fit layer by layer on the compressed model's own inputs, correcting earlier layers' errors.")
+    @Option(names = "--sequential-refit", description = "Implies --refit: fit layer by layer on the compressed model's own inputs, correcting earlier layers' errors.")
     boolean sequential;
 
     @Option(names = "--bits", defaultValue = "3", paramLabel = "B", description = "rtn/awq: bits per light weight, 2 to 8 (default: ${DEFAULT-VALUE}).")
@@ -49,14 +55,33 @@ final class CompressOptions {
             throw new UserError("--light must be lowrank, rtn or awq, got " + light);
         }
         Importance imp = Importance.parse(importance);
-        if (rank <= 0) {
-            throw new UserError("--rank must be positive, got " + rank);
+        // Written as !(inside) so that NaN fails too.
+        if (!(heavy >= 0 && heavy < 1)) {
+            throw new UserError("--heavy must be a fraction in [0, 1) (0 = no split), got " + heavy);
+        }
+        if (!(rank > 0) || (rank >= 1 && (rank != Math.rint(rank) || rank > Integer.MAX_VALUE))) {
+            throw new UserError("--rank takes a fraction of the full rank below 1 (e.g. 0.1) or a whole rank (e.g. 48), got "
+                    + rank);
+        }
+        if (method == Compressor.Light.LOWRANK) {
+            for (String flag : new String[] {"--bits", "--group"}) {
+                if (given(flag)) {
+                    throw new UserError(flag + " applies to --light rtn or awq, not to low rank (use --rank)");
+                }
+            }
+        } else if (whiten || given("--rank")) {
+            throw new UserError((whiten ? "--whiten" : "--rank") + " applies to --light lowrank, not to " + light);
         }
         if (group < 1) {
             throw new UserError("--group must be at least 1, got " + group);
         }
         return Compressor.Options.defaults().withHeavy(heavy).withLight(method).withRank(rank).withWhiten(whiten)
                 .withRefit(refit || sequential).withSequential(sequential).withBits(bits).withHeavyBits(heavyBits).withGroupSize(group).withImportance(imp);
+    }
+
+    private boolean given(String flag) {
+        return command != null && command.commandLine() != null
+                && command.commandLine().getParseResult().hasMatchedOption(flag);
     }
 
     boolean needsActivationGram() {

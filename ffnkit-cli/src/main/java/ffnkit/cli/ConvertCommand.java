@@ -85,11 +85,56 @@ final class ConvertCommand implements Callable<Integer> {
     record LayerRow(int layer, int trainRows, int heldOutRows, double heldOutError, double baselineError) {
     }
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** Fewer distillation rows than this leave too little for a held-out split and training. */
+    static final int MIN_ROWS = 32;
+
+    /** Every flag checked before the model is loaded; a flag of the other --to kind is an error, not ignored. */
+    private void checkFlags() {
+        if (calibLimit < 1) {
+            throw new UserError("--calib-limit must be at least 1, got " + calibLimit);
+        }
+        if (maxRows < MIN_ROWS) {
+            throw new UserError("--max-rows must be at least " + MIN_ROWS + " (rows for training and a held-out check), got "
+                    + maxRows);
+        }
+        if (epochs != null && epochs < 1) {
+            throw new UserError("--epochs must be at least 1, got " + epochs);
+        }
+        var parsed = spec.commandLine().getParseResult();
+        String[] otherKind = to.equals("fff")
+                ? new String[] {"--tables", "--bits", "--projection", "--soft-buckets", "--table-format"}
+                : new String[] {"--trees", "--depth"};
+        for (String flag : otherKind) {
+            if (parsed.hasMatchedOption(flag)) {
+                throw new UserError(flag + " does not apply to --to " + to);
+            }
+        }
+        if (to.equals("fff")) {
+            if (trees < 1 || depth < 0) {
+                throw new UserError("--trees must be at least 1 and --depth at least 0, got " + trees + " and " + depth);
+            }
+        } else {
+            if (tables < 1) {
+                throw new UserError("--tables must be at least 1, got " + tables);
+            }
+            if (!tableFormat.equals("f32") && !tableFormat.equals("bf16")) {
+                throw new UserError("--table-format must be f32 or bf16, got " + tableFormat);
+            }
+            if (softBuckets < 0) {
+                throw new UserError("--soft-buckets must be 0 or more, got " + softBuckets);
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (!to.equals("fff") && !to.equals("lookup")) {
             throw new UserError("--to must be fff or lookup, got " + to);
         }
+        checkFlags();
         boolean bf16Tables = tableFormat.equals("bf16");
         try (EmbeddingModel m = model.open()) {
             int n = m.encoder().layers().size();
@@ -109,7 +154,13 @@ final class ConvertCommand implements Callable<Integer> {
                     if (l < 0 || l >= n) {
                         throw new UserError("--layers: layer " + l + " does not exist; the model has layers 0 to " + (n - 1));
                     }
+                    if (selected.contains(l)) {
+                        throw new UserError("--layers: layer " + l + " is listed twice in '" + layers + "'");
+                    }
                     selected.add(l);
+                }
+                if (selected.isEmpty()) {
+                    throw new UserError("--layers takes layer numbers separated by commas, got '" + layers + "'");
                 }
             }
             Path file = calib != null ? calib : Home.dataset("calibration/wordnet-glosses.txt");
@@ -139,12 +190,6 @@ final class ConvertCommand implements Callable<Integer> {
                     rows.add(new LayerRow(l, rep.trainRows(), rep.heldOutRows(), rep.finalHeldOutError(), rep.meanBaselineError()));
                 } else {
                     LookupShape.ProjectionKind kind = LookupShape.ProjectionKind.parse(projection);
-                    if (!tableFormat.equals("f32") && !tableFormat.equals("bf16")) {
-                        throw new UserError("--table-format must be f32 or bf16, got " + tableFormat);
-                    }
-                    if (softBuckets < 0) {
-                        throw new UserError("--soft-buckets must be 0 or more, got " + softBuckets);
-                    }
                     LookupConvertOptions o = LookupConvertOptions.defaults(tables, bits).withProjection(kind)
                             .withSoftBuckets(softBuckets);
                     if (epochs != null) {

@@ -73,7 +73,17 @@ public final class DataCommand implements Callable<Integer> {
             stdout.printf("%s: %d texts%n", out.resolve("calibration/wordnet-glosses.txt"), result.calibration().size());
             stdout.printf("%s: %d texts%n", out.resolve("parity/sentences.txt"), result.parity().size());
             stdout.flush();
+            warnShort(err, "--queries", queries, result.dataset().queries().size());
+            warnShort(err, "--calibration", calibration, result.calibration().size());
+            warnShort(err, "--parity", parity, result.parity().size());
             return 0;
+        }
+
+        private static void warnShort(PrintWriter err, String flag, int asked, int got) {
+            if (got < asked) {
+                err.printf("warning: %s %d asked for more than WordNet offers; wrote all %d%n", flag, asked, got);
+                err.flush();
+            }
         }
     }
 }

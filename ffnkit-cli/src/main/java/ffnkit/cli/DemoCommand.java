@@ -25,7 +25,9 @@ import java.util.concurrent.Callable;
         "The main job: compress the model's FFNs with FFSplit at the recommended setting and show, side by side",
         "with the original, the size, the fidelity (cosine to the original on held-out sentences), retrieval on",
         "wordnet-gloss-example and the speed at batch 8 x 128 tokens, against ONNX Runtime too.",
-        "Every compress flag can be changed (see ffnkit compress --help); add --out FILE to keep the model."})
+        "Without compression flags: --heavy 0.25 --heavy-bits 8 --light awq --bits 4 --group 128. Once any of",
+        "--heavy, --light, --rank, --whiten, --refit, --bits or --heavy-bits is given, the defaults listed below",
+        "(those of ffnkit compress) apply instead. Add --out FILE to keep the model."})
 final class DemoCommand implements Callable<Integer> {
 
     @Mixin
@@ -40,7 +42,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Also save the compressed model.")
     java.nio.file.Path out;
 
-    @Option(names = "--limit-queries", defaultValue = "500", paramLabel = "N", description = "Retrieval queries (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--limit-queries", defaultValue = "500", paramLabel = "N", description = "Retrieval queries (default: ${DEFAULT-VALUE}; 0 = all 3,000).")
     int limitQueries;
 
     @Option(names = "--corpus-limit", defaultValue = "10000", paramLabel = "N",
@@ -74,6 +76,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (limitQueries < 0 || corpusLimit < 0) {
+            throw new UserError("--limit-queries and --corpus-limit must be at least 0 (0 = all), got " + limitQueries
+                    + " and " + corpusLimit);
+        }
         if (calibration.limit == null && calibration.saved == null) {
             calibration.limit = 1000;
         }

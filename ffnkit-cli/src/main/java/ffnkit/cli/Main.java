@@ -38,7 +38,13 @@ public final class Main implements Runnable {
     }
 
     static int run(String... args) {
-        return configure(new CommandLine(new Main())).execute(args);
+        try {
+            return configure(new CommandLine(new Main())).execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands Errors through; this one has a user-facing fix.
+            System.err.println("ffnkit: error: " + describe(e));
+            return 1;
+        }
     }
 
     /** Runs with stdout and stderr captured (tests). */

@@ -26,15 +26,25 @@ final class ModelOptions {
     /** Opens another model (e.g. a reference) with the same --threads and --max-tokens. */
     EmbeddingModel open(String nameOrPath) {
         applyThreads();
+        if (maxTokens != null && maxTokens < 1) {
+            // 0 means "the model's own limit" inside the loader; a user who typed it meant something else.
+            throw new UserError("--max-tokens must be at least 1, got " + maxTokens + " (leave it out for the model's limit)");
+        }
         return EmbeddingModel.load(nameOrPath, maxTokens == null ? 0 : maxTokens);
     }
 
     void applyThreads() {
         if (threads != null) {
-            if (threads < 1) {
-                throw new UserError("--threads must be at least 1, got " + threads);
-            }
-            Parallel.setThreads(threads);
+            Parallel.setThreads(checkThreads(threads));
         }
+    }
+
+    /** The --threads value, or a one-line error naming the range (one check for every command). */
+    static int checkThreads(int threads) {
+        if (threads < 1 || threads > Parallel.MAX_THREADS) {
+            throw new UserError("--threads must be between 1 and " + Parallel.MAX_THREADS + " (this machine has "
+                    + Runtime.getRuntime().availableProcessors() + " cores), got " + threads);
+        }
+        return threads;
     }
 }

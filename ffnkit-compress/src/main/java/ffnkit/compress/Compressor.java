@@ -160,6 +160,11 @@ public final class Compressor {
             if (!(f instanceof DenseFeedForward dense)) {
                 throw new IllegalArgumentException("layer " + l + " is already compressed (" + f.getClass().getSimpleName() + ")");
             }
+            int full = Math.min(dense.inputDim(), dense.width());
+            if (options.light() == Light.LOWRANK && options.rank() >= 1 && options.rank() > full) {
+                throw new IllegalArgumentException("rank " + (long) options.rank() + " exceeds the full rank " + full
+                        + " of layer " + l + "'s FFN matrices: give at most " + full + ", or a fraction below 1");
+            }
             slots.add(compressLayer(dense, calibration.layer(l), options));
             if (layerDone != null) {
                 layerDone.accept(l);

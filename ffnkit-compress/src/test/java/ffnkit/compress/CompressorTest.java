@@ -97,6 +97,18 @@ class CompressorTest {
     }
 
     @Test
+    void anAbsoluteRankAboveTheFullRankIsAnErrorNotSilentlyClamped() {
+        try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+            // MiniLM's FFN matrices are 384 x 1536: full rank 384
+            var tooHigh = Compressor.Options.defaults().withHeavy(0).withRank(385);
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> Compressor.compress(m.encoder(), calibration, tooHigh, null, null));
+            assertTrue(e.getMessage().contains("rank 385 exceeds the full rank 384"), e.getMessage());
+            assertInstanceOf(DenseFeedForward.class, m.encoder().layers().get(0).feedForward(), "refused before any work");
+        }
+    }
+
+    @Test
     void paperSettingCutsParametersAndWhitenedRefitBeatsPlainSvd() throws IOException {
         Compressor.Options plain = Compressor.Options.defaults();
         double[] fidelity = new double[4];

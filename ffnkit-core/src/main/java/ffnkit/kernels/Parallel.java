@@ -67,9 +67,16 @@ public final class Parallel {
         }
     }
 
+    /**
+     * Upper bound on the pool size: far above any useful count (the kernels split work into tiles,
+     * not threads), low enough that a typo fails at once instead of after the OS refuses the
+     * thousands-th native thread.
+     */
+    public static final int MAX_THREADS = 1024;
+
     public Parallel(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("thread count must be between 1 and " + MAX_THREADS + ", got " + threads);
         }
         this.threads = threads;
         this.workers = new Thread[threads - 1];

@@ -184,6 +184,9 @@ public final class ModelBench {
                 throw new IllegalArgumentException(flag + " takes positive integers separated by commas, got '" + csv + "'");
             }
         }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(flag + " takes positive integers separated by commas, got '" + csv + "'");
+        }
         return out;
     }
 

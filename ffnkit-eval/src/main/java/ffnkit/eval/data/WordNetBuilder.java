@@ -55,8 +55,9 @@ public final class WordNetBuilder {
     /** Sizes and seed; {@link #defaults()} are the values behind the committed files. */
     public record Options(int queries, long seed, int calibrationTexts, int paritySentences) {
         public Options {
-            if (queries < 1 || calibrationTexts < 0 || paritySentences < 0) {
-                throw new IllegalArgumentException("sizes must be positive (queries >= 1)");
+            if (queries < 1 || calibrationTexts < 1 || paritySentences < 1) {
+                throw new IllegalArgumentException("--queries, --calibration and --parity must be at least 1, got "
+                        + queries + ", " + calibrationTexts + " and " + paritySentences);
             }
         }
 
@@ -192,10 +193,15 @@ public final class WordNetBuilder {
 
     private static int addRandom(Set<String> picked, int target, Random random, List<WordNetSynset> from,
                                  java.util.function.Function<WordNetSynset, String> text) {
-        for (int tries = 0; picked.size() < target && tries < 100 * target && !from.isEmpty(); tries++) {
+        // Stops once draws stop finding new texts (the pool is exhausted), not after a number of
+        // tries proportional to the target: a target beyond the pool would otherwise spin for hours.
+        long stall = 10L * from.size() + 1000;
+        for (long misses = 0; picked.size() < target && misses < stall && !from.isEmpty(); ) {
             String t = text.apply(from.get(random.nextInt(from.size()))).strip();
-            if (!t.isEmpty()) {
-                picked.add(t);
+            if (!t.isEmpty() && picked.add(t)) {
+                misses = 0;
+            } else {
+                misses++;
             }
         }
         return picked.size();
