@@ -150,17 +150,18 @@ public final class EvalCommand implements Callable<Integer> {
             data = Home.dataset(DEFAULT_RETRIEVAL_DATA);
         }
         BeirDataset dataset = BeirFiles.read(data);
-        if (corpusLimit > 0) {
-            err.printf("eval: corpus limited to %d documents (judged ones plus distractors drawn with seed %d): "
-                    + "scores are comparable only with runs of the same limits and seed, not with whole-corpus scores%n",
-                    corpusLimit, seed);
-            err.flush();
-        }
         try (TextEmbedder embedder = open(modelOptions.model)) {
             String q = queryPrefix != null ? queryPrefix : embedder.queryPrefix();
             String p = passagePrefix != null ? passagePrefix : embedder.passagePrefix();
             var options = new Evaluation.RetrievalOptions(q, p, batch, limitQueries, corpusLimit, seed);
             var r = Evaluation.retrieval(embedder, dataset, options, Progress.to(err));
+            if (corpusLimit > 0 && r.corpusSize() < dataset.corpus().size()) {
+                // the judged documents of the evaluated queries always stay, so the size may exceed the limit
+                err.printf("eval: searched %d of %d documents (--corpus-limit %d: the judged ones plus distractors drawn "
+                        + "with seed %d): scores are comparable only with runs of the same limits and seed, not with "
+                        + "whole-corpus scores%n", r.corpusSize(), dataset.corpus().size(), corpusLimit, seed);
+                err.flush();
+            }
             ObjectNode out = header().put("query_prefix", q).put("passage_prefix", p);
             if (corpusLimit > 0) {
                 out.put("corpus_limit", corpusLimit).put("seed", seed);

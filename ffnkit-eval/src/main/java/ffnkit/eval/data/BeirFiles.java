@@ -36,6 +36,10 @@ public final class BeirFiles {
 
     /** Reads a data set directory; every problem is a {@link DatasetException} naming file and line. */
     public static BeirDataset read(Path dir) {
+        if (Files.isRegularFile(dir)) {
+            throw new DatasetException("data set " + dir + " is a file: give the folder holding " + CORPUS + ", "
+                    + QUERIES + " and " + QRELS);
+        }
         if (!Files.isDirectory(dir)) {
             throw new DatasetException("data set directory not found: " + dir);
         }
@@ -81,7 +85,7 @@ public final class BeirFiles {
                 qrels.computeIfAbsent(f[0], k -> new LinkedHashMap<>()).put(f[1], score);
             }
         } catch (IOException e) {
-            throw new DatasetException("cannot read " + file + ": " + e.getMessage(), e);
+            throw readError(file, e);
         }
         return qrels;
     }
@@ -127,7 +131,7 @@ public final class BeirFiles {
                 }
             }
         } catch (IOException e) {
-            throw new DatasetException("cannot read " + file + ": " + e.getMessage(), e);
+            throw readError(file, e);
         }
         return lines;
     }
@@ -157,11 +161,21 @@ public final class BeirFiles {
                 consumer.accept(node, where);
             }
         } catch (IOException e) {
-            throw new DatasetException("cannot read " + file + ": " + e.getMessage(), e);
+            throw readError(file, e);
         }
     }
 
+    private static DatasetException readError(Path file, IOException e) {
+        if (e instanceof java.nio.charset.CharacterCodingException) {
+            return new DatasetException(file + " is not valid UTF-8 text: convert it to UTF-8 (e.g. iconv -t UTF-8)", e);
+        }
+        return new DatasetException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+
     private static BufferedReader open(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new DatasetException(file + " is a folder, expected a file");
+        }
         if (!Files.isRegularFile(file)) {
             throw new DatasetException("file not found: " + file);
         }

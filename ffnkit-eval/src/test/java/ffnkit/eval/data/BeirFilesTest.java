@@ -89,4 +89,21 @@ class BeirFilesTest {
         assertTrue(e.getMessage().startsWith(expectedStart), e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
     }
+
+    @Test
+    void wrongKindsOfPathAndBadBytesAreNamedForWhatTheyAre(@TempDir Path dir) throws Exception {
+        BeirFiles.write(sample(), dir.resolve("set"));
+        var fileAsSet = assertThrows(DatasetException.class, () -> BeirFiles.read(dir.resolve("set/corpus.jsonl")));
+        assertTrue(fileAsSet.getMessage().contains("is a file: give the folder"), fileAsSet.getMessage());
+
+        Files.delete(dir.resolve("set/queries.jsonl"));
+        Files.createDirectories(dir.resolve("set/queries.jsonl"));
+        var folderAsFile = assertThrows(DatasetException.class, () -> BeirFiles.read(dir.resolve("set")));
+        assertTrue(folderAsFile.getMessage().endsWith("queries.jsonl is a folder, expected a file"), folderAsFile.getMessage());
+
+        Path latin1 = dir.resolve("texts.txt");
+        Files.write(latin1, new byte[] {'c', 'a', 'f', (byte) 0xE9, '\n'});
+        var bytes = assertThrows(DatasetException.class, () -> BeirFiles.readLines(latin1));
+        assertTrue(bytes.getMessage().contains("is not valid UTF-8 text"), bytes.getMessage());
+    }
 }
