@@ -32,9 +32,10 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 
 @Command(name = "analyze", description = {
-        "Heavy-hitter analysis of FFN neurons (FFSplit section 4.1): energy share of the top neurons per layer,",
-        "stability of the heavy set across two halves of the calibration text, plots, and an ablation",
-        "that removes heavy, light or random neurons and measures fidelity and retrieval."})
+        "Heavy-hitter analysis of the FFN neurons (FFSplit section 4.1).",
+        "Energy share of the top neurons per layer, stability of the heavy set across two halves of the "
+                + "calibration text, plots, and an ablation that removes heavy, light or random neurons and "
+                + "measures fidelity and retrieval."})
 final class AnalyzeCommand implements Callable<Integer> {
 
     @Mixin

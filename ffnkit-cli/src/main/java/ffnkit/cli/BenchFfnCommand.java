@@ -12,9 +12,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench-ffn", description = {
-        "One FFN layer: our dense FFN (tuned GEMM) against a fast feedforward tree layer (--fff KxD, e.g. 1x11,4x8)",
-        "or a LookupFFN layer (--lookup HxTAU, e.g. 128x8) on the same random inputs (different per token),",
-        "wall clock, median over repetitions, the fast kernel's output checked against its reference in the same run."})
+        "Time one FFN layer: our dense FFN against a fast feedforward or LookupFFN layer.",
+        "Dense (tuned GEMM) against a fast feedforward tree layer (--fff KxD, e.g. 1x11,4x8) or a "
+                + "LookupFFN layer (--lookup HxTAU, e.g. 128x8) on the same random inputs (different per token), "
+                + "wall clock, median over repetitions, the fast kernel's output checked against its reference in "
+                + "the same run."})
 final class BenchFfnCommand implements Callable<Integer> {
 
     @Option(names = "--d", defaultValue = "768", paramLabel = "D", description = "Model width (default: ${DEFAULT-VALUE}).")

@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "calibrate", description = {
-        "Run a model over calibration text once and save its FFN statistics (neuron norms, XᵀX, HᵀH)",
-        "for analyze, compress and convert (--calibration FILE)."})
+        "Save a model's FFN statistics on calibration text, for analyze, compress and convert.",
+        "Neuron norms, XᵀX and HᵀH, collected in one pass; later commands read them with --calibration "
+                + "FILE."})
 final class CalibrateCommand implements Callable<Integer> {
 
     @Mixin

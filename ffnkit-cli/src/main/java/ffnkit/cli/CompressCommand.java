@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "compress", description = {
-        "FFSplit: split every FFN by its heavy hitters, keep the heavy part, compress the light part",
-        "(low rank, RTN or AWQ), and save the model as one safetensors file usable by every command."})
+        "FFSplit: split every FFN by its heavy hitters and compress the light part.",
+        "The heavy part is kept, the light part goes to low rank, RTN or AWQ; the model is saved as one "
+                + "safetensors file usable by every command."})
 final class CompressCommand implements Callable<Integer> {
 
     @Mixin

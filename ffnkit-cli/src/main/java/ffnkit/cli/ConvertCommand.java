@@ -27,8 +27,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "convert", description = {
-        "Replace FFNs by fast feedforward trees (--to fff) or LookupFFN layers (--to lookup), each trained by",
-        "layer-wise distillation to reproduce the original FFN on calibration activations; saves the model."})
+        "Replace FFNs by fast feedforward trees or LookupFFN layers, trained by distillation.",
+        "--to fff or --to lookup; each layer is trained to reproduce the original FFN on calibration "
+                + "activations, and the model is saved."})
 final class ConvertCommand implements Callable<Integer> {
 
     @Mixin

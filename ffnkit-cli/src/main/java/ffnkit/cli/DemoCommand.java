@@ -22,12 +22,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "demo", description = {
-        "The main job: compress the model's FFNs with FFSplit at the recommended setting and show, side by side",
-        "with the original, the size, the fidelity (cosine to the original on held-out sentences), retrieval on",
-        "wordnet-gloss-example and the speed at batch 8 x 128 tokens, against ONNX Runtime too.",
-        "Without compression flags: --heavy 0.25 --heavy-bits 8 --light awq --bits 4 --group 128. Once any of",
-        "--heavy, --light, --rank, --whiten, --refit, --bits or --heavy-bits is given, the defaults listed below",
-        "(those of ffnkit compress) apply instead. Add --out FILE to keep the model."})
+        "The main job: compress a model with FFSplit and compare it with the original.",
+        "Compresses the model's FFNs at the recommended setting and shows, side by side with the original, the "
+                + "size, the fidelity (cosine to the original on held-out sentences), retrieval on "
+                + "wordnet-gloss-example and the speed at batch 8 x 128 tokens, against ONNX Runtime too.",
+        "Without compression flags: --heavy 0.25 --heavy-bits 8 --light awq --bits 4 --group 128. Once any of "
+                + "--heavy, --light, --rank, --whiten, --refit, --bits or --heavy-bits is given, the defaults listed "
+                + "below (those of ffnkit compress) apply instead. Add --out FILE to keep the model."})
 final class DemoCommand implements Callable<Integer> {
 
     @Mixin
