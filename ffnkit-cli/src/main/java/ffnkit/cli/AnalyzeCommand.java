@@ -87,6 +87,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (!(fraction > 0 && fraction < 1)) {
             throw new UserError("--ablation-fraction must be between 0 and 1, got " + fraction);
         }
+        calibration.checkFlags();
         try (EmbeddingModel m = model.open()) {
             Calibration cal = calibration.obtain(m, false);
             List<HeavyHitterReport.Layer> report = HeavyHitterReport.of(cal, imp);

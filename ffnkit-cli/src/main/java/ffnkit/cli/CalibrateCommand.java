@@ -29,6 +29,7 @@ final class CalibrateCommand implements Callable<Integer> {
         if (calibration.save != null) {
             throw new UserError("calibrate writes its statistics to --out; --save-calibration is for compress, analyze and demo");
         }
+        calibration.checkFlags();
         calibration.save = out;
         try (EmbeddingModel m = model.open()) {
             Calibration c = calibration.obtain(m, true);

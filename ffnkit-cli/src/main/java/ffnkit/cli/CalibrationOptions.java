@@ -50,19 +50,25 @@ final class CalibrationOptions {
         return List.of(model.tokenize(lines));
     }
 
-    Calibration obtain(EmbeddingModel model, boolean activationGram) throws Exception {
+    /** The checks that need no model: every command calls this before loading one. */
+    void checkFlags() {
         if (saved != null && texts != null) {
             throw new UserError("give either --calib (texts) or --calibration (saved statistics), not both");
         }
+        // (--calib-limit still counts with saved statistics: it limits the texts a refit reads)
+        if (saved != null && Flags.given(command, "--threshold")) {
+            throw new UserError("--threshold applies when calibrating from texts (--calib), not to saved statistics"
+                    + " (--calibration " + saved + ")");
+        }
+        if (!(threshold >= 0 && threshold < Double.POSITIVE_INFINITY)) {
+            throw new UserError("--threshold must be a finite number >= 0, got " + threshold);
+        }
+    }
+
+    /** The statistics: read from --calibration or collected now; call {@link #checkFlags()} first. */
+    Calibration obtain(EmbeddingModel model, boolean activationGram) throws Exception {
         Calibration c;
         if (saved != null) {
-            for (String flag : new String[] {"--calib-limit", "--threshold"}) {
-                if (command != null && command.commandLine() != null
-                        && command.commandLine().getParseResult().hasMatchedOption(flag)) {
-                    throw new UserError(flag + " applies when calibrating from texts (--calib), not to saved statistics"
-                            + " (--calibration " + saved + ")");
-                }
-            }
             c = CalibrationFile.read(saved);
             if (c.layers().size() != model.encoder().layers().size()
                     || c.layer(0).inputDim() != model.encoder().config().hidden()
@@ -78,9 +84,6 @@ final class CalibrationOptions {
                 System.err.println("ffnkit: warning: calibration was collected on " + c.model() + ", the model is " + model.name());
             }
         } else {
-            if (!(threshold >= 0 && threshold < Double.POSITIVE_INFINITY)) {
-                throw new UserError("--threshold must be a finite number >= 0, got " + threshold);
-            }
             List<int[]> ids = tokenizedTexts(model);
             Progress progress = Progress.stderr();
             int total = ids.size();

@@ -42,6 +42,7 @@ final class CompressCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Compressor.Options options = compress.toOptions();
+        calibration.checkFlags();
         if (out.getParent() != null && !Files.isDirectory(out.toAbsolutePath().getParent())) {
             throw new UserError("output folder " + out.toAbsolutePath().getParent() + " does not exist");
         }

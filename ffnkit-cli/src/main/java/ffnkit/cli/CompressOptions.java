@@ -65,11 +65,11 @@ final class CompressOptions {
         }
         if (method == Compressor.Light.LOWRANK) {
             for (String flag : new String[] {"--bits", "--group"}) {
-                if (given(flag)) {
+                if (Flags.given(command, flag)) {
                     throw new UserError(flag + " applies to --light rtn or awq, not to low rank (use --rank)");
                 }
             }
-        } else if (whiten || given("--rank")) {
+        } else if (whiten || Flags.given(command, "--rank")) {
             throw new UserError((whiten ? "--whiten" : "--rank") + " applies to --light lowrank, not to " + light);
         }
         if (group < 1) {
@@ -77,11 +77,6 @@ final class CompressOptions {
         }
         return Compressor.Options.defaults().withHeavy(heavy).withLight(method).withRank(rank).withWhiten(whiten)
                 .withRefit(refit || sequential).withSequential(sequential).withBits(bits).withHeavyBits(heavyBits).withGroupSize(group).withImportance(imp);
-    }
-
-    private boolean given(String flag) {
-        return command != null && command.commandLine() != null
-                && command.commandLine().getParseResult().hasMatchedOption(flag);
     }
 
     boolean needsActivationGram() {

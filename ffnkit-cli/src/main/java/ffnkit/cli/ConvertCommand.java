@@ -104,12 +104,11 @@ final class ConvertCommand implements Callable<Integer> {
         if (epochs != null && epochs < 1) {
             throw new UserError("--epochs must be at least 1, got " + epochs);
         }
-        var parsed = spec.commandLine().getParseResult();
         String[] otherKind = to.equals("fff")
                 ? new String[] {"--tables", "--bits", "--projection", "--soft-buckets", "--table-format"}
                 : new String[] {"--trees", "--depth"};
         for (String flag : otherKind) {
-            if (parsed.hasMatchedOption(flag)) {
+            if (Flags.given(spec, flag)) {
                 throw new UserError(flag + " does not apply to --to " + to);
             }
         }

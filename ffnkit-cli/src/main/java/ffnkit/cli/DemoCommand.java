@@ -64,9 +64,8 @@ final class DemoCommand implements Callable<Integer> {
      * both faster and faithful without fine-tuning, and the demo prints the speed it measures.
      */
     private void applyRecommended() {
-        var parsed = spec.commandLine().getParseResult();
         for (String flag : new String[] {"--heavy", "--light", "--rank", "--whiten", "--refit", "--bits", "--heavy-bits"}) {
-            if (parsed.hasMatchedOption(flag)) {
+            if (Flags.given(spec, flag)) {
                 return;
             }
         }
@@ -86,6 +85,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         applyRecommended();
         Compressor.Options options = compress.toOptions();
+        calibration.checkFlags();
         try (EmbeddingModel original = model.open(); EmbeddingModel compressed = model.open()) {
             Progress progress = Progress.stderr();
             Calibration cal = calibration.obtain(compressed, compress.needsActivationGram());
