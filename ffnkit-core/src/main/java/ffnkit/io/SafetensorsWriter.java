@@ -9,23 +9,19 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.zip.CRC32C;
 
 /**
  * Collects named tensors and string metadata, then writes one safetensors file atomically: the
- * bytes go to a temporary file in the target's directory, are forced to disk, and the file is
- * renamed over the target. A crash or error at any point leaves either the old target or the
+ * bytes go to a temporary file in the target's directory ({@link AtomicFiles}), are forced to disk,
+ * and the file is renamed over the target. A crash or error at any point leaves either the old target or the
  * complete new one, never a half-written file.
  *
  * <p>Tensors are encoded to little-endian bytes when added, so the data checksum can be computed
@@ -122,12 +118,9 @@ public final class SafetensorsWriter {
 
     /** @param beforeRename runs after the data is on disk and before the rename; tests use it to inject a failure */
     void write(Path target, Runnable beforeRename) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        Path dir = absolute.getParent();
         byte[] header = header();
-        // Not Files.createTempFile: its 0600 permissions would carry over to the renamed model file.
-        Path tmp = Files.createFile(dir.resolve("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp"));
-        boolean renamed = false;
+        Path tmp = AtomicFiles.createTemp(target);
+        boolean committed = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
@@ -137,18 +130,15 @@ public final class SafetensorsWriter {
                     writeFully(ch, ByteBuffer.wrap(e.bytes()));
                 }
                 ch.force(true);
+            } catch (IOException e) {
+                throw AtomicFiles.writeFailed(target, e); // a full disk names the user's file, not the temporary one
             }
             beforeRename.run();
-            try {
-                Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("cannot write " + absolute + " atomically: the file system does not support atomic rename", e);
-            }
-            renamed = true;
-            syncDirectory(dir);
+            AtomicFiles.commit(tmp, target);
+            committed = true;
         } finally {
-            if (!renamed) {
-                Files.deleteIfExists(tmp);
+            if (!committed) {
+                AtomicFiles.discard(tmp);
             }
         }
     }
@@ -232,15 +222,6 @@ public final class SafetensorsWriter {
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             ch.write(b);
-        }
-    }
-
-    /** Makes the rename itself durable; not every platform can open a directory, which is fine to skip. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // best effort: the data itself was forced before the rename
         }
     }
 }
