@@ -26,6 +26,7 @@ final class CalibrateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         calibration.save = out;
+        calibration.checkSave("--out", model);
         try (EmbeddingModel m = model.open()) {
             Calibration c = calibration.obtain(m, true);
             System.out.printf("calibrated %s on %d texts, %d tokens, %d layers -> %s%n", c.model(), c.texts(), c.tokens(),
