@@ -26,9 +26,8 @@ public final class Checkpoint {
     public static void save(Path file, Adam adam, long progress) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = AtomicFiles.createTemp(file); // deleted at exit if training is interrupted mid-save
-        boolean committed = false;
-        try {
+        // deleted at exit if training is interrupted mid-save
+        AtomicFiles.write(file, tmp -> {
             try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
                 out.writeInt(MAGIC);
                 out.writeLong(adam.stepCount());
@@ -41,16 +40,8 @@ public final class Checkpoint {
                     writeFloats(out, adam.firstMoments()[i]);
                     writeFloats(out, adam.secondMoments()[i]);
                 }
-            } catch (IOException e) {
-                throw AtomicFiles.writeFailed(file, e);
             }
-            AtomicFiles.commit(tmp, file);
-            committed = true;
-        } finally {
-            if (!committed) {
-                AtomicFiles.discard(tmp);
-            }
-        }
+        });
     }
 
     /** Restores values and moments into adam's parameters; returns the saved progress counter. */

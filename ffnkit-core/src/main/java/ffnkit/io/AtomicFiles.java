@@ -42,6 +42,35 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    /** Fills a temporary file; see {@link #write}. */
+    @FunctionalInterface
+    public interface Body {
+        void write(Path temp) throws IOException;
+    }
+
+    /**
+     * Writes {@code target} atomically: {@code body} fills a new temporary file, which is then
+     * renamed over the target; on any failure the target is left as it was and the temporary file
+     * deleted. IO failures name {@code target}.
+     */
+    public static void write(Path target, Body body) throws IOException {
+        Path temp = createTemp(target);
+        boolean committed = false;
+        try {
+            try {
+                body.write(temp);
+            } catch (IOException e) {
+                throw writeFailed(target, e);
+            }
+            commit(temp, target);
+            committed = true;
+        } finally {
+            if (!committed) {
+                discard(temp);
+            }
+        }
+    }
+
     /** Creates an empty temporary file in {@code target}'s folder; commit or discard it. */
     public static Path createTemp(Path target) throws IOException {
         Path absolute = target.toAbsolutePath();

@@ -119,9 +119,7 @@ public final class SafetensorsWriter {
     /** @param beforeRename runs after the data is on disk and before the rename; tests use it to inject a failure */
     void write(Path target, Runnable beforeRename) throws IOException {
         byte[] header = header();
-        Path tmp = AtomicFiles.createTemp(target);
-        boolean committed = false;
-        try {
+        AtomicFiles.write(target, tmp -> {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
                 writeFully(ch, len);
@@ -130,17 +128,9 @@ public final class SafetensorsWriter {
                     writeFully(ch, ByteBuffer.wrap(e.bytes()));
                 }
                 ch.force(true);
-            } catch (IOException e) {
-                throw AtomicFiles.writeFailed(target, e); // a full disk names the user's file, not the temporary one
             }
             beforeRename.run();
-            AtomicFiles.commit(tmp, target);
-            committed = true;
-        } finally {
-            if (!committed) {
-                AtomicFiles.discard(tmp);
-            }
-        }
+        });
     }
 
     private byte[] header() {

@@ -78,6 +78,20 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aFailedWriteKeepsTheOldFileNamesTheTargetAndLeavesNoTemporaryFile() throws IOException {
+        Path target = Files.writeString(dir.resolve("t.txt"), "old");
+        OutputFileException e = assertThrows(OutputFileException.class, () -> AtomicFiles.write(target, tmp -> {
+            Files.writeString(tmp, "half");
+            throw new java.nio.file.FileSystemException(tmp.toString(), null, "No space left on device");
+        }));
+        assertEquals("cannot write " + target + ": No space left on device", e.getMessage());
+        assertEquals("old", Files.readString(target));
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(target), files.toList());
+        }
+    }
+
+    @Test
     void safetensorsWriterFilesGetNormalPermissions() throws IOException {
         Set<PosixFilePermission> normal = Files.getPosixFilePermissions(Files.createFile(dir.resolve("reference")));
         Path f = dir.resolve("m.safetensors");

@@ -88,20 +88,6 @@ public final class Charts {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         // AtomicFiles, not Files.createTempFile: the PNG gets normal permissions, not 0600
-        Path tmp = AtomicFiles.createTemp(file);
-        boolean committed = false;
-        try {
-            try {
-                ChartUtils.saveChartAsPNG(tmp.toFile(), chart, width, height);
-            } catch (IOException e) {
-                throw AtomicFiles.writeFailed(file, e);
-            }
-            AtomicFiles.commit(tmp, file);
-            committed = true;
-        } finally {
-            if (!committed) {
-                AtomicFiles.discard(tmp);
-            }
-        }
+        AtomicFiles.write(file, tmp -> ChartUtils.saveChartAsPNG(tmp.toFile(), chart, width, height));
     }
 }
