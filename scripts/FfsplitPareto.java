@@ -1,6 +1,7 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ffnkit.eval.plot.Charts;
+import ffnkit.io.AtomicFiles;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -13,7 +14,6 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.nio.file.StandardCopyOption;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,8 +137,7 @@ public class FfsplitPareto {
         renderer.setSeriesPaint(last, Color.GRAY);
         renderer.setSeriesShapesVisible(last, false);
         plot.setRenderer(renderer);
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 1000, 650);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        // AtomicFiles, not Files.createTempFile: the PNG gets normal permissions, not 0600
+        AtomicFiles.write(file, tmp -> ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 1000, 650));
     }
 }

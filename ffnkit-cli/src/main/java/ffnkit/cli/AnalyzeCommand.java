@@ -88,10 +88,17 @@ final class AnalyzeCommand implements Callable<Integer> {
             throw new UserError("--ablation-fraction must be between 0 and 1, got " + fraction);
         }
         calibration.checkFlags();
+        if (out != null) {
+            OutputPaths.checkFolder("--out", out);
+        }
+        calibration.checkSave("--save-calibration", model);
         try (EmbeddingModel m = model.open()) {
+            Path dir = out != null ? out : Path.of("analysis-" + m.name().replaceAll("[^A-Za-z0-9_.-]", "_"));
+            if (out == null) {
+                OutputPaths.checkFolder("--out", dir); // the default folder, named after the model, before calibrating
+            }
             Calibration cal = calibration.obtain(m, false);
             List<HeavyHitterReport.Layer> report = HeavyHitterReport.of(cal, imp);
-            Path dir = out != null ? out : Path.of("analysis-" + m.name().replaceAll("[^A-Za-z0-9_.-]", "_"));
             Files.createDirectories(dir);
             List<Path> plots = plot(report, dir, m.name(), imp);
             List<AblationRow> ablation = noAblation ? List.of() : ablate(m, cal, imp, dir, plots);

@@ -4,10 +4,11 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import ffnkit.io.AtomicFiles;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Text output to a file that appears only when complete: written to a temporary file in the
@@ -27,11 +28,8 @@ final class AtomicOutput implements AutoCloseable {
             this.temp = null;
             this.writer = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
         } else {
-            Path dir = target.toAbsolutePath().getParent();
-            if (!Files.isDirectory(dir)) {
-                throw new UserError("output folder " + dir + " does not exist: create it first");
-            }
-            this.temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            // AtomicFiles: normal permissions, and deleted by the shutdown hook if the run is interrupted
+            this.temp = AtomicFiles.createTemp(target);
             this.writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
         }
     }
@@ -41,10 +39,16 @@ final class AtomicOutput implements AutoCloseable {
     }
 
     void commit() throws IOException {
-        writer.flush();
+        try {
+            writer.flush();
+            if (temp != null) {
+                writer.close();
+            }
+        } catch (IOException e) {
+            throw temp == null ? e : AtomicFiles.writeFailed(target, e);
+        }
         if (temp != null) {
-            writer.close();
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.commit(temp, target);
         }
         committed = true;
     }
@@ -55,9 +59,12 @@ final class AtomicOutput implements AutoCloseable {
             writer.flush();
             return;
         }
-        writer.close();
-        if (!committed) {
-            Files.deleteIfExists(temp);
+        try {
+            writer.close();
+        } finally {
+            if (!committed) {
+                AtomicFiles.discard(temp);
+            }
         }
     }
 }

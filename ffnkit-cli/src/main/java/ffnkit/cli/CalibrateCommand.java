@@ -31,6 +31,7 @@ final class CalibrateCommand implements Callable<Integer> {
         }
         calibration.checkFlags();
         calibration.save = out;
+        calibration.checkSave("--out", model);
         try (EmbeddingModel m = model.open()) {
             Calibration c = calibration.obtain(m, true);
             System.out.printf("calibrated %s on %d texts, %d tokens, %d layers -> %s%n", c.model(), c.texts(), c.tokens(),

@@ -34,6 +34,27 @@ final class CalibrationOptions {
             description = "|activation| above which a token counts as firing a neuron (default: ${DEFAULT-VALUE}).")
     double threshold;
 
+    /**
+     * Up-front check of where the statistics will be saved (--save-calibration, or calibrate's --out):
+     * a writable file that is not the texts or the model, which saving would destroy. Saving over
+     * --calibration writes the same statistics again, so that is allowed.
+     */
+    void checkSave(String flag, ModelOptions model) {
+        if (save == null) {
+            return;
+        }
+        OutputPaths.checkFile(flag, save);
+        OutputPaths.refuseInput(flag, save, "--calib", texts);
+        OutputPaths.refuseInput(flag, save, "--model", model.file());
+    }
+
+    /** Another output of the command (the compressed model) must not replace a calibration input or output either. */
+    void refuseOverlap(String flag, java.nio.file.Path out) {
+        OutputPaths.refuseInput(flag, out, "--calib", texts);
+        OutputPaths.refuseInput(flag, out, "--calibration", saved);
+        OutputPaths.refuseInput(flag, out, "--save-calibration", save);
+    }
+
     /** The calibration texts (non-empty lines, --calib-limit applied), tokenised: for calibration and refits. */
     List<int[]> tokenizedTexts(EmbeddingModel model) throws java.io.IOException {
         Path file = texts != null ? texts : Home.dataset("calibration/wordnet-glosses.txt");

@@ -43,9 +43,11 @@ final class CompressCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Compressor.Options options = compress.toOptions();
         calibration.checkFlags();
-        if (out.getParent() != null && !Files.isDirectory(out.toAbsolutePath().getParent())) {
-            throw new UserError("output folder " + out.toAbsolutePath().getParent() + " does not exist");
-        }
+        // before any work; --out may be --model (the model is read before it is replaced), as in convert
+        OutputPaths.checkFile("--out", out);
+        calibration.refuseOverlap("--out", out);
+        calibration.checkSave("--save-calibration", model);
+        OutputPaths.refuseInput("--save-calibration", calibration.save, "--match-params", matchParams);
         try (EmbeddingModel m = model.open()) {
             var c = m.encoder().config();
             if (matchParams != null) {

@@ -136,6 +136,9 @@ final class ConvertCommand implements Callable<Integer> {
         }
         checkFlags();
         boolean bf16Tables = tableFormat.equals("bf16");
+        // --out may be --model: the model is read in full before it is replaced
+        OutputPaths.checkFile("--out", out);
+        OutputPaths.refuseInput("--out", out, "--calib", calib);
         try (EmbeddingModel m = model.open()) {
             int n = m.encoder().layers().size();
             List<Integer> selected = new ArrayList<>();

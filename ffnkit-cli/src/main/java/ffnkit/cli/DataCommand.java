@@ -63,6 +63,7 @@ public final class DataCommand implements Callable<Integer> {
             PrintWriter err = spec.commandLine().getErr();
             PrintWriter stdout = spec.commandLine().getOut();
             var options = new WordNetBuilder.Options(queries, seed, calibration, parity);
+            OutputPaths.checkFolder("--out", out);
             err.println("reading WordNet from " + wordnetDir);
             err.flush();
             var result = WordNetBuilder.build(WordNetBuilder.readSynsets(wordnetDir), options);

@@ -86,6 +86,11 @@ final class DemoCommand implements Callable<Integer> {
         applyRecommended();
         Compressor.Options options = compress.toOptions();
         calibration.checkFlags();
+        if (out != null) {
+            OutputPaths.checkFile("--out", out);
+            calibration.refuseOverlap("--out", out);
+        }
+        calibration.checkSave("--save-calibration", model);
         try (EmbeddingModel original = model.open(); EmbeddingModel compressed = model.open()) {
             Progress progress = Progress.stderr();
             Calibration cal = calibration.obtain(compressed, compress.needsActivationGram());

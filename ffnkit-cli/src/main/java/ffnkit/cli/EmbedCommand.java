@@ -35,6 +35,11 @@ final class EmbedCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new UserError("--batch must be at least 1, got " + batch);
         }
+        if (output != null) {
+            // --output may be --input: the texts are read before the output replaces them
+            OutputPaths.checkFile("--output", output);
+            OutputPaths.refuseInput("--output", output, "--model", model.file());
+        }
         try (EmbeddingModel m = model.open();
              TextInput in = new TextInput(input);
              AtomicOutput out = new AtomicOutput(output)) {

@@ -2,6 +2,7 @@ package ffnkit.cli;
 
 import ffnkit.eval.data.DatasetException;
 import ffnkit.io.ModelFormatException;
+import ffnkit.io.OutputFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -86,7 +87,7 @@ public final class Main implements Runnable {
     /** A user-facing one-line description: our own errors carry their message, others their type too. */
     static String describe(Throwable e) {
         if (e instanceof ModelFormatException || e instanceof IllegalArgumentException || e instanceof UserError
-                || e instanceof DatasetException) {
+                || e instanceof DatasetException || e instanceof OutputFileException) {
             return e.getMessage();
         }
         if (e instanceof UncheckedIOException u) {

@@ -19,6 +19,11 @@ final class ModelOptions {
     @Option(names = "--max-tokens", paramLabel = "N", description = "Truncate texts to N tokens (default: the model's, 256 for all-minilm-l6-v2).")
     Integer maxTokens;
 
+    /** The model as a file, when --model names one (a saved model, an .onnx), else null: outputs must not replace it. */
+    java.nio.file.Path file() {
+        return OutputPaths.existingFile(model);
+    }
+
     EmbeddingModel open() {
         return open(model);
     }

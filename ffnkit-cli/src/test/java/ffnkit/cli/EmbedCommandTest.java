@@ -52,6 +52,21 @@ class EmbedCommandTest {
     }
 
     @Test
+    void inputCanBeOverwrittenInPlaceAndTheOutputKeepsNormalPermissions(@TempDir Path dir) throws Exception {
+        // what the process's umask gives a new file (AtomicOutput once made outputs 0600 via createTempFile)
+        var normal = Files.getPosixFilePermissions(Files.createFile(dir.resolve("reference")));
+        Path file = Files.writeString(dir.resolve("texts.txt"), "hello\nworld\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+
+        assertEquals(0, Main.run("embed", "--input", file.toString(), "--output", file.toString()));
+
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(2, lines.size());
+        assertTrue(lines.get(0).startsWith("{\"embedding\":["), lines.get(0));
+        assertEquals(normal, Files.getPosixFilePermissions(file));
+    }
+
+    @Test
     void missingInputFailsWithoutCreatingOutput(@TempDir Path dir) {
         Path out = dir.resolve("out.jsonl");
         assertEquals(1, Main.run("embed", "--input", dir.resolve("absent.txt").toString(), "--output", out.toString()));

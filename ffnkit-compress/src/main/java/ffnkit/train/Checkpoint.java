@@ -1,5 +1,7 @@
 package ffnkit.train;
 
+import ffnkit.io.AtomicFiles;
+
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -7,7 +9,6 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -25,24 +26,22 @@ public final class Checkpoint {
     public static void save(Path file, Adam adam, long progress) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
-            out.writeInt(MAGIC);
-            out.writeLong(adam.stepCount());
-            out.writeLong(progress);
-            List<Parameter> ps = adam.parameters();
-            out.writeInt(ps.size());
-            for (int i = 0; i < ps.size(); i++) {
-                out.writeUTF(ps.get(i).name());
-                writeFloats(out, ps.get(i).value());
-                writeFloats(out, adam.firstMoments()[i]);
-                writeFloats(out, adam.secondMoments()[i]);
+        // deleted at exit if training is interrupted mid-save
+        AtomicFiles.write(file, tmp -> {
+            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+                out.writeInt(MAGIC);
+                out.writeLong(adam.stepCount());
+                out.writeLong(progress);
+                List<Parameter> ps = adam.parameters();
+                out.writeInt(ps.size());
+                for (int i = 0; i < ps.size(); i++) {
+                    out.writeUTF(ps.get(i).name());
+                    writeFloats(out, ps.get(i).value());
+                    writeFloats(out, adam.firstMoments()[i]);
+                    writeFloats(out, adam.secondMoments()[i]);
+                }
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
     }
 
     /** Restores values and moments into adam's parameters; returns the saved progress counter. */

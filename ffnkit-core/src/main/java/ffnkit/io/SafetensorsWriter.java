@@ -9,23 +9,19 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.zip.CRC32C;
 
 /**
  * Collects named tensors and string metadata, then writes one safetensors file atomically: the
- * bytes go to a temporary file in the target's directory, are forced to disk, and the file is
- * renamed over the target. A crash or error at any point leaves either the old target or the
+ * bytes go to a temporary file in the target's directory ({@link AtomicFiles}), are forced to disk,
+ * and the file is renamed over the target. A crash or error at any point leaves either the old target or the
  * complete new one, never a half-written file.
  *
  * <p>Tensors are encoded to little-endian bytes when added, so the data checksum can be computed
@@ -122,13 +118,8 @@ public final class SafetensorsWriter {
 
     /** @param beforeRename runs after the data is on disk and before the rename; tests use it to inject a failure */
     void write(Path target, Runnable beforeRename) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        Path dir = absolute.getParent();
         byte[] header = header();
-        // Not Files.createTempFile: its 0600 permissions would carry over to the renamed model file.
-        Path tmp = Files.createFile(dir.resolve("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp"));
-        boolean renamed = false;
-        try {
+        AtomicFiles.write(target, tmp -> {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
                 writeFully(ch, len);
@@ -139,18 +130,7 @@ public final class SafetensorsWriter {
                 ch.force(true);
             }
             beforeRename.run();
-            try {
-                Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("cannot write " + absolute + " atomically: the file system does not support atomic rename", e);
-            }
-            renamed = true;
-            syncDirectory(dir);
-        } finally {
-            if (!renamed) {
-                Files.deleteIfExists(tmp);
-            }
-        }
+        });
     }
 
     private byte[] header() {
@@ -232,15 +212,6 @@ public final class SafetensorsWriter {
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             ch.write(b);
-        }
-    }
-
-    /** Makes the rename itself durable; not every platform can open a directory, which is fine to skip. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // best effort: the data itself was forced before the rename
         }
     }
 }

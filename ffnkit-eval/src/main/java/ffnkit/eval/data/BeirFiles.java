@@ -1,6 +1,7 @@
 package ffnkit.eval.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import ffnkit.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -90,34 +91,44 @@ public final class BeirFiles {
         return qrels;
     }
 
-    /** Writes queries.jsonl, corpus.jsonl and qrels.tsv into {@code dir} (created if needed). */
+    /** Writes queries.jsonl, corpus.jsonl and qrels.tsv into {@code dir} (created if needed), each atomically. */
     public static void write(BeirDataset data, Path dir) {
+        Path file = dir;
         try {
             Files.createDirectories(dir);
-            try (BufferedWriter out = Files.newBufferedWriter(dir.resolve(QUERIES), StandardCharsets.UTF_8)) {
-                for (BeirDataset.Query q : data.queries()) {
-                    ObjectNode node = JSON.createObjectNode().put("_id", q.id()).put("text", q.text());
-                    out.write(JSON.writeValueAsString(node));
-                    out.write('\n');
-                }
-            }
-            try (BufferedWriter out = Files.newBufferedWriter(dir.resolve(CORPUS), StandardCharsets.UTF_8)) {
-                for (BeirDataset.Document d : data.corpus()) {
-                    ObjectNode node = JSON.createObjectNode().put("_id", d.id()).put("title", d.title()).put("text", d.text());
-                    out.write(JSON.writeValueAsString(node));
-                    out.write('\n');
-                }
-            }
-            try (BufferedWriter out = Files.newBufferedWriter(dir.resolve(QRELS), StandardCharsets.UTF_8)) {
-                out.write("query-id\tcorpus-id\tscore\n");
-                for (var q : data.qrels().entrySet()) {
-                    for (var d : q.getValue().entrySet()) {
-                        out.write(q.getKey() + "\t" + d.getKey() + "\t" + d.getValue() + "\n");
+            file = dir.resolve(QUERIES);
+            AtomicFiles.write(file, tmp -> {
+                try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                    for (BeirDataset.Query q : data.queries()) {
+                        ObjectNode node = JSON.createObjectNode().put("_id", q.id()).put("text", q.text());
+                        out.write(JSON.writeValueAsString(node));
+                        out.write('\n');
                     }
                 }
-            }
+            });
+            file = dir.resolve(CORPUS);
+            AtomicFiles.write(file, tmp -> {
+                try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                    for (BeirDataset.Document d : data.corpus()) {
+                        ObjectNode node = JSON.createObjectNode().put("_id", d.id()).put("title", d.title()).put("text", d.text());
+                        out.write(JSON.writeValueAsString(node));
+                        out.write('\n');
+                    }
+                }
+            });
+            file = dir.resolve(QRELS);
+            AtomicFiles.write(file, tmp -> {
+                try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                    out.write("query-id\tcorpus-id\tscore\n");
+                    for (var q : data.qrels().entrySet()) {
+                        for (var d : q.getValue().entrySet()) {
+                            out.write(q.getKey() + "\t" + d.getKey() + "\t" + d.getValue() + "\n");
+                        }
+                    }
+                }
+            });
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write data set to " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(AtomicFiles.writeFailed(file, e));
         }
     }
 

@@ -1,5 +1,6 @@
 package ffnkit.eval.data;
 
+import ffnkit.io.AtomicFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -293,9 +294,10 @@ public final class WordNetBuilder {
     private static void writeText(Path file, String text) {
         try {
             Files.createDirectories(file.getParent());
-            Files.writeString(file, text, StandardCharsets.UTF_8);
+            // atomic, so an interrupted run leaves the previous file, not half of a new one
+            AtomicFiles.write(file, tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(AtomicFiles.writeFailed(file, e));
         }
     }
 }

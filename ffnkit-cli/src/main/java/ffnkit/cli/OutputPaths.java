@@ -1,0 +1,118 @@
+package ffnkit.cli;
+
+import ffnkit.io.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Up-front checks of output flags, run by every command before any work: a bad --out should fail
+ * in a second with the flag, the user's path and the fix, not after an hour of calibration with a
+ * Java exception about a temporary file.
+ */
+final class OutputPaths {
+
+    private OutputPaths() {
+    }
+
+    /** An output file: not empty, not a folder, in an existing folder this process can write to. */
+    static void checkFile(String flag, Path file) {
+        if (file.toString().isEmpty()) {
+            throw new UserError(flag + " is empty: give a file name");
+        }
+        if (Files.isDirectory(file)) {
+            throw new UserError(flag + " " + file + " is a folder: give a file name");
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        if (!Files.exists(dir)) {
+            throw new UserError(flag + " " + file + ": folder " + dir + " does not exist: create it first");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new UserError(flag + " " + file + ": " + dir + " is a file, not a folder: give a path in a folder");
+        }
+        checkWritable(flag, file, file, dir);
+    }
+
+    /** An output folder, created later if missing: not a file, and its nearest existing folder writable. */
+    static void checkFolder(String flag, Path dir) {
+        if (dir.toString().isEmpty()) {
+            throw new UserError(flag + " is empty: give a folder name");
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError(flag + " must be a folder; " + dir + " is a file: give a folder name");
+        }
+        Path existing = dir.toAbsolutePath();
+        while (!Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new UserError(flag + " " + dir + ": " + existing + " is a file, not a folder: give another folder name");
+        }
+        checkWritable(flag, dir, existing.resolve(".ffnkit-write-check"), existing);
+    }
+
+    /**
+     * Refuses an output that is also an input: it would be replaced by the output before (or after)
+     * being read, and lost. Real paths when both files exist (links, "./x"), normalised absolute
+     * paths otherwise.
+     */
+    static void refuseInput(String outFlag, Path out, String inFlag, Path in) {
+        if (out == null || in == null) {
+            return;
+        }
+        if (same(out, in)) {
+            throw new UserError(outFlag + " " + out + " is also " + inFlag + ", which writing it would destroy: "
+                    + "give another " + outFlag + " file");
+        }
+    }
+
+    /** The --model value as a file path when it names an existing file (not a built-in model name). */
+    static Path existingFile(String nameOrPath) {
+        if (nameOrPath == null) {
+            return null;
+        }
+        try {
+            Path p = Path.of(nameOrPath);
+            return Files.isRegularFile(p) ? p : null;
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+    }
+
+    static boolean same(Path a, Path b) {
+        if (Files.exists(a) && Files.exists(b)) {
+            try {
+                return Files.isSameFile(a, b);
+            } catch (IOException e) {
+                // fall back to comparing names
+            }
+        }
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
+    /**
+     * Creates and deletes a temporary file where the output will go. A real try, because
+     * Files.isWritable says yes to root on a read-only or immutable folder (and on /sys).
+     */
+    private static void checkWritable(String flag, Path userPath, Path probeTarget, Path dir) {
+        try {
+            AtomicFiles.discard(AtomicFiles.createTemp(probeTarget));
+        } catch (IOException e) {
+            throw new UserError(flag + " " + userPath + ": folder " + dir + " is not writable (" + reason(e)
+                    + "): choose another folder or change its permissions");
+        }
+    }
+
+    private static String reason(IOException e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (cause instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason().toLowerCase(java.util.Locale.ROOT);
+        }
+        return cause.getClass().getSimpleName();
+    }
+}
