@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Calibration statistics on disk: a safetensors file (sums in F64, so nothing is lost) with
@@ -20,6 +21,8 @@ import java.util.List;
 public final class CalibrationFile {
 
     static final String FORMAT = "ffnkit-calibration/1";
+    /** CRC32C of the data section; optional, so files written before it was added still load. */
+    static final String KEY_CHECKSUM = "ffnkit.checksum";
 
     private CalibrationFile() {
     }
@@ -49,6 +52,7 @@ public final class CalibrationFile {
                 out.addRaw(p + "activation_sum", SafetensorsDType.F64, doubles(s.activationSum()), s.width());
             }
         }
+        out.metadata(KEY_CHECKSUM, checksumString(out.dataChecksum()));
         out.write(file);
     }
 
@@ -58,6 +62,7 @@ public final class CalibrationFile {
                 throw new ModelFormatException(file + " is not an ffnkit calibration file (format "
                         + in.metadata().get("ffnkit.format") + "): create one with ffnkit calibrate");
             }
+            checkChecksum(file, in);
             int layers = Integer.parseInt(in.metadata().get("layers"));
             List<LayerStatistics> stats = new ArrayList<>();
             for (int i = 0; i < layers; i++) {
@@ -84,6 +89,22 @@ public final class CalibrationFile {
         } catch (NumberFormatException | NullPointerException e) {
             throw new ModelFormatException(file + " has incomplete calibration metadata: the file is damaged; re-run ffnkit calibrate");
         }
+    }
+
+    private static void checkChecksum(Path file, SafetensorsFile in) {
+        String stored = in.metadata().get(KEY_CHECKSUM);
+        if (stored == null) {
+            return;
+        }
+        String actual = checksumString(in.dataChecksum());
+        if (!stored.equals(actual)) {
+            throw new ModelFormatException(file + " is corrupt: checksum mismatch in the data section (stored " + stored
+                    + ", computed " + actual + "): re-run ffnkit calibrate");
+        }
+    }
+
+    private static String checksumString(long crc) {
+        return String.format(Locale.ROOT, "crc32c:%08x", crc);
     }
 
     private static byte[] doubles(double[] v) {

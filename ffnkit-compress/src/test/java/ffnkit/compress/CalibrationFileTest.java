@@ -154,6 +154,27 @@ class CalibrationFileTest {
         }
     }
 
+    @Test
+    void flippedDataByteFailsTheChecksum() throws Exception {
+        Path f = saved();
+        byte[] bytes = Files.readAllBytes(f);
+        bytes[bytes.length - 100] ^= 0x01; // the low bits of a sum: still a plausible value
+        Files.write(f, bytes);
+        String msg = failure(f);
+        assertTrue(msg.startsWith(f + " is corrupt: checksum mismatch in the data section (stored crc32c:")
+                && msg.endsWith("re-run ffnkit calibrate"), msg);
+    }
+
+    @Test
+    void fileWithoutChecksumStillLoads() throws Exception {
+        Path f = saved();
+        rewrite(f, null, null, null, null);
+        try (SafetensorsFile in = SafetensorsFile.open(f)) {
+            assertTrue(!in.metadata().containsKey(CalibrationFile.KEY_CHECKSUM));
+        }
+        assertEquals(calibration.tokens(), CalibrationFile.read(f).tokens());
+    }
+
     /** Rewrites the file with one F64 tensor or one metadata value changed, as a damaged copy. */
     private static void rewrite(Path f, String tensor, Consumer<double[]> change, String key, String value) throws Exception {
         SafetensorsWriter out = new SafetensorsWriter();
@@ -174,6 +195,8 @@ class CalibrationFileTest {
         if (key != null) {
             meta.put(key, value);
         }
+        // as a file written before calibration checksums: the value checks must catch the damage alone
+        meta.remove(CalibrationFile.KEY_CHECKSUM);
         meta.forEach(out::metadata);
         out.write(f);
     }
