@@ -65,7 +65,9 @@ class DamagedInputTest {
         Calibration c = CalibrationFile.read(cal);
         c.layer(2).sumSquares()[7] = Double.NaN;
         CalibrationFile.write(cal, c);
-        assertOneLineError(run("analyze", "--model", "all-minilm-l6-v2", "--calibration", cal.toString()),
+        assertOneLineError(run("analyze", "--model", "all-minilm-l6-v2", "--calibration", cal.toString(),
+                        "--out", dir.resolve("plots").toString()),
                 cal.toString(), "layers.2.sum_squares", "re-run ffnkit calibrate");
+        assertFalse(Files.exists(dir.resolve("plots")));
     }
 }
