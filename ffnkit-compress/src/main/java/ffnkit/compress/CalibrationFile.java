@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Calibration statistics on disk: a safetensors file (sums in F64, so nothing is lost) with
@@ -20,6 +21,8 @@ import java.util.List;
 public final class CalibrationFile {
 
     static final String FORMAT = "ffnkit-calibration/1";
+    /** CRC32C of the data section; optional, so files written before it was added still load. */
+    static final String KEY_CHECKSUM = "ffnkit.checksum";
 
     private CalibrationFile() {
     }
@@ -49,6 +52,7 @@ public final class CalibrationFile {
                 out.addRaw(p + "activation_sum", SafetensorsDType.F64, doubles(s.activationSum()), s.width());
             }
         }
+        out.metadata(KEY_CHECKSUM, checksumString(out.dataChecksum()));
         out.write(file);
     }
 
@@ -56,8 +60,9 @@ public final class CalibrationFile {
         try (SafetensorsFile in = SafetensorsFile.open(file)) {
             if (!FORMAT.equals(in.metadata().get("ffnkit.format"))) {
                 throw new ModelFormatException(file + " is not an ffnkit calibration file (format "
-                        + in.metadata().get("ffnkit.format") + "): create one with --save-calibration");
+                        + in.metadata().get("ffnkit.format") + "): create one with ffnkit calibrate");
             }
+            checkChecksum(file, in);
             int layers = Integer.parseInt(in.metadata().get("layers"));
             List<LayerStatistics> stats = new ArrayList<>();
             for (int i = 0; i < layers; i++) {
@@ -68,20 +73,38 @@ public final class CalibrationFile {
                 boolean hasActivationGram = in.has(p + "activation_gram");
                 stats.add(new LayerStatistics(d, m, Long.parseLong(in.metadata().get(p + "tokens")),
                         Double.parseDouble(in.metadata().get(p + "threshold")),
-                        toDoubles(in, p + "sum_squares", m),
-                        new double[][] {toDoubles(in, p + "half_sum_squares.0", m), toDoubles(in, p + "half_sum_squares.1", m)},
+                        toDoubles(file, in, p + "sum_squares", m),
+                        new double[][] {toDoubles(file, in, p + "half_sum_squares.0", m), toDoubles(file, in, p + "half_sum_squares.1", m)},
                         in.longs(p + "count_above"), in.floats(p + "max_abs", m), in.floats(p + "down_row_norms", m),
-                        toDoubles(in, p + "input_gram", d * d), toDoubles(in, p + "input_sum", d),
-                        hasActivationGram ? toDoubles(in, p + "activation_gram", m * m) : null,
-                        hasActivationGram ? toDoubles(in, p + "activation_sum", m) : null));
+                        toDoubles(file, in, p + "input_gram", d * d), toDoubles(file, in, p + "input_sum", d),
+                        hasActivationGram ? toDoubles(file, in, p + "activation_gram", m * m) : null,
+                        hasActivationGram ? toDoubles(file, in, p + "activation_sum", m) : null));
             }
-            return new Calibration(in.metadata().get("model"), Integer.parseInt(in.metadata().get("texts")),
+            Calibration c = new Calibration(in.metadata().get("model"), Integer.parseInt(in.metadata().get("texts")),
                     Long.parseLong(in.metadata().get("tokens")), stats);
+            CalibrationValidation.check(file.toString(), c);
+            return c;
         } catch (NoSuchFileException e) {
             throw new ModelFormatException("calibration file not found: " + file);
         } catch (NumberFormatException | NullPointerException e) {
-            throw new ModelFormatException(file + " has incomplete calibration metadata: create it again with --save-calibration");
+            throw new ModelFormatException(file + " has incomplete calibration metadata: the file is damaged; re-run ffnkit calibrate");
         }
+    }
+
+    private static void checkChecksum(Path file, SafetensorsFile in) {
+        String stored = in.metadata().get(KEY_CHECKSUM);
+        if (stored == null) {
+            return;
+        }
+        String actual = checksumString(in.dataChecksum());
+        if (!stored.equals(actual)) {
+            throw new ModelFormatException(file + " is corrupt: checksum mismatch in the data section (stored " + stored
+                    + ", computed " + actual + "): re-run ffnkit calibrate");
+        }
+    }
+
+    private static String checksumString(long crc) {
+        return String.format(Locale.ROOT, "crc32c:%08x", crc);
     }
 
     private static byte[] doubles(double[] v) {
@@ -96,10 +119,11 @@ public final class CalibrationFile {
         return b.array();
     }
 
-    private static double[] toDoubles(SafetensorsFile in, String name, int expected) {
+    private static double[] toDoubles(Path file, SafetensorsFile in, String name, int expected) {
         byte[] bytes = in.bytes(name);
         if (in.tensor(name).dtype() != SafetensorsDType.F64 || bytes.length != expected * 8L) {
-            throw new ModelFormatException("calibration tensor " + name + " has the wrong type or size");
+            throw new ModelFormatException(file + ": calibration tensor '" + name + "' has the wrong type or size: "
+                    + "the file is damaged; re-run ffnkit calibrate");
         }
         double[] out = new double[expected];
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(out);

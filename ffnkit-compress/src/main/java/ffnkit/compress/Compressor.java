@@ -165,7 +165,7 @@ public final class Compressor {
                 throw new IllegalArgumentException("rank " + (long) options.rank() + " exceeds the full rank " + full
                         + " of layer " + l + "'s FFN matrices: give at most " + full + ", or a fraction below 1");
             }
-            slots.add(compressLayer(dense, calibration.layer(l), options));
+            slots.add(compressLayer(l, dense, calibration.layer(l), options));
             if (layerDone != null) {
                 layerDone.accept(l);
             }
@@ -185,6 +185,35 @@ public final class Compressor {
         Sizes after = Sizes.of(encoder);
         return new Report(before.ffnParams, after.ffnParams, before.ffnBytes, after.ffnBytes, before.nonEmbeddingParams,
                 after.nonEmbeddingParams, before.bytes, after.bytes, refit);
+    }
+
+    /**
+     * {@link #compressLayer(DenseFeedForward, LayerStatistics, Options)}, with a numerical failure
+     * reported as what it means: the layer's statistics cannot be whitened or searched with, which
+     * happens when they are degenerate, not because of a bug.
+     */
+    private static FeedForward compressLayer(int layer, DenseFeedForward f, LayerStatistics stats, Options o) {
+        if (stats.tokens() == 0 || zeroDiagonal(stats.inputGram(), stats.inputDim())) {
+            throw new IllegalArgumentException("layer " + layer + ": the calibration statistics are empty ("
+                    + stats.tokens() + " tokens, all-zero input Gram matrix): the calibration file is damaged; "
+                    + "re-run ffnkit calibrate");
+        }
+        try {
+            return compressLayer(f, stats, o);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("layer " + layer + ": " + e.getMessage() + ", so its calibration "
+                    + "statistics are degenerate (calibrated on too few tokens, " + stats.tokens() + ", or a damaged "
+                    + "calibration file): re-run ffnkit calibrate on more text", e);
+        }
+    }
+
+    private static boolean zeroDiagonal(double[] gram, int dim) {
+        for (int k = 0; k < dim; k++) {
+            if (gram[k * dim + k] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** One layer: the split (or not) and the compression of each part. */

@@ -10,6 +10,7 @@ import ffnkit.model.Encoder;
 import ffnkit.tokenize.BertTokenizer;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,11 +34,14 @@ final class ModelLoaders {
         if (Files.isDirectory(path) && HfBertFolderLoader.isHfFolder(path)) {
             return loadHfFolder(path, maxTokens);
         }
-        if (Files.isRegularFile(path) && SavedModel.isSavedModel(path)) {
+        // By look, not by a successful read: a damaged saved model must get the reader's error
+        // (truncated, not an ffnkit model, ...), not "cannot tell the format".
+        if (Files.isRegularFile(path) && SavedModel.looksLikeSafetensors(path)) {
             return loadSaved(path, maxTokens, codecs);
         }
         throw new ModelFormatException("cannot tell the format of " + path
-                + ": expected a .onnx file with tokenizer.json beside it, or a Hugging Face BERT folder "
+                + ": expected an ffnkit saved model (.safetensors from ffnkit compress or convert), "
+                + "a .onnx file with tokenizer.json beside it, or a Hugging Face BERT folder "
                 + "(config.json, model.safetensors, tokenizer.json)");
     }
 
@@ -76,6 +80,11 @@ final class ModelLoaders {
         } catch (IOException e) {
             throw new ModelFormatException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        if (saved.tokenizerJson() == null) {
+            // every ffnkit command saves the tokenizer, so its absence means the header was damaged
+            throw new ModelFormatException(file.getFileName() + " has no " + SavedModel.KEY_TOKENIZER
+                    + " metadata: the file is damaged; re-create it");
+        }
         Encoder encoder = saved.encoder();
         int tokens = maxTokens > 0 ? maxTokens : encoder.config().maxTokens();
         if (tokens != encoder.config().maxTokens()) {
@@ -103,6 +112,10 @@ final class ModelLoaders {
     static String readString(Path p) {
         try {
             return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            // the JDK's message is only "Input length = 1"
+            throw new ModelFormatException("cannot read " + p + ": it is not valid UTF-8 text; "
+                    + "use the tokenizer.json saved with the model", e);
         } catch (IOException e) {
             throw new ModelFormatException("cannot read " + p + ": " + e.getMessage(), e);
         }

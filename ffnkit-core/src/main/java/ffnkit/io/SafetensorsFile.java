@@ -101,13 +101,13 @@ public final class SafetensorsFile implements AutoCloseable {
             String file = path.getFileName().toString();
             if (size < 8) {
                 throw new ModelFormatException(file + " is not a safetensors file: it has only " + size
-                        + " bytes (truncated or empty?)");
+                        + " bytes (truncated or empty?); re-create or re-download it");
             }
             MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             long headerLength = all.get(I64_LE, 0);
             if (headerLength < 2 || headerLength > MAX_HEADER_BYTES) {
-                throw new ModelFormatException(file + " is not a safetensors file: its first 8 bytes give a header length of "
-                        + headerLength + " (expected 2.." + MAX_HEADER_BYTES + ")");
+                throw new ModelFormatException(file + " is not a safetensors file, or is damaged: its first 8 bytes give a header length of "
+                        + headerLength + " (expected 2.." + MAX_HEADER_BYTES + "); re-create or re-download it");
             }
             if (8 + headerLength > size) {
                 throw new ModelFormatException(file + " is truncated: its header needs " + headerLength
@@ -208,7 +208,7 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         if (t.byteLength() != expected) {
             throw new ModelFormatException(where + " spans " + t.byteLength() + " bytes but its shape "
-                    + t.shapeString() + " of " + dtype + " needs " + expected + " (corrupt header)");
+                    + t.shapeString() + " of " + dtype + " needs " + expected + " (corrupt header); re-create or re-download it");
         }
         return t;
     }
@@ -352,6 +352,52 @@ public final class SafetensorsFile implements AutoCloseable {
             crc.update(data.asSlice(off, Math.min(chunk, data.byteSize() - off)).asByteBuffer());
         }
         return crc.getValue();
+    }
+
+    /**
+     * The index of the first NaN or infinite element of a floating-point tensor (F32, F16, BF16,
+     * F64), or -1 when all are finite or the tensor holds no floats. Does not count as reading it
+     * for {@link #unreadTensors()}.
+     */
+    public long firstNonFinite(String name) {
+        TensorInfo t = tensor(name);
+        MemorySegment s = data.asSlice(t.begin(), t.byteLength());
+        long n = t.elementCount();
+        switch (t.dtype()) {
+            // a float is non-finite exactly when its exponent bits are all ones
+            case F32 -> {
+                for (long i = 0; i < n; i++) {
+                    if ((s.getAtIndex(I32_LE, i) & 0x7f80_0000) == 0x7f80_0000) {
+                        return i;
+                    }
+                }
+            }
+            case F16 -> {
+                for (long i = 0; i < n; i++) {
+                    if ((s.getAtIndex(I16_LE, i) & 0x7c00) == 0x7c00) {
+                        return i;
+                    }
+                }
+            }
+            case BF16 -> {
+                for (long i = 0; i < n; i++) {
+                    if ((s.getAtIndex(I16_LE, i) & 0x7f80) == 0x7f80) {
+                        return i;
+                    }
+                }
+            }
+            case F64 -> {
+                for (long i = 0; i < n; i++) {
+                    if (!Double.isFinite(s.getAtIndex(F64_LE, i))) {
+                        return i;
+                    }
+                }
+            }
+            default -> {
+                return -1;
+            }
+        }
+        return -1;
     }
 
     /** Tensors whose data has not been read (through any accessor) since the file was opened, in header order. */

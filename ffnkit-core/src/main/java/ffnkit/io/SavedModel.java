@@ -19,6 +19,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -143,11 +145,30 @@ public final class SavedModel {
             Map<String, String> meta = in.metadata();
             checkFormat(name, meta);
             checkChecksum(name, in, meta);
+            checkFinite(name, in);
             try {
                 return decode(in, meta, codecs);
             } catch (ModelFormatException e) {
                 throw e.getMessage().startsWith(name) ? e : new ModelFormatException(name + ": " + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * True when the file looks like safetensors (a .safetensors or .st name, or an 8-byte header
+     * length followed by '{'), whether or not it is intact. Loaders pick the reader by this, so a
+     * damaged saved model reaches {@link #read}, whose error says what is wrong with it.
+     */
+    public static boolean looksLikeSafetensors(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".safetensors") || name.endsWith(".st")) {
+            return true;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] start = in.readNBytes(9);
+            return start.length == 9 && start[8] == '{';
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -188,6 +209,20 @@ public final class SavedModel {
         if (storedMeta == null || !storedMeta.equals(actualMeta)) {
             throw new ModelFormatException(name + " is corrupt: checksum mismatch in the metadata (stored "
                     + storedMeta + ", computed " + actualMeta + "); re-create or re-download it");
+        }
+    }
+
+    /**
+     * Valid checksums only prove the file is as written; a diverged compression run can still have
+     * written NaN or infinite weights, which would make every embedding NaN. One pass over the floats.
+     */
+    private static void checkFinite(String name, SafetensorsFile in) {
+        for (SafetensorsFile.TensorInfo t : in.tensors()) {
+            long at = in.firstNonFinite(t.name());
+            if (at >= 0) {
+                throw new ModelFormatException(name + ": tensor '" + t.name() + "' holds a NaN or infinite value (element "
+                        + at + "): the model is unusable; re-create it");
+            }
         }
     }
 
@@ -332,10 +367,16 @@ public final class SavedModel {
     /** Parsed from the decimal text, so the float written by Float.toString comes back bit for bit. */
     private static float floatField(JsonNode n, String key, String where) {
         JsonNode v = n.get(key);
-        if (v == null || !v.isNumber()) {
+        if (v == null || v.isNull()) {
             throw new ModelFormatException(where + " is missing number '" + key + "'");
         }
-        return Float.parseFloat(v.decimalValue().toString());
+        // present but unusable ("NaN", text, or beyond float range) is damage, not absence
+        float f = v.isNumber() ? Float.parseFloat(v.decimalValue().toString()) : Float.NaN;
+        if (!Float.isFinite(f)) {
+            throw new ModelFormatException(where + " has '" + key + "' = " + v + ", which is not a finite number: "
+                    + "the file is damaged; re-create it");
+        }
+        return f;
     }
 
     // ---- tensors ----

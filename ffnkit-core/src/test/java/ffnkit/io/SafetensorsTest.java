@@ -167,7 +167,7 @@ class SafetensorsTest {
         Path f = dir.resolve("bad.safetensors");
         Files.write(f, craft("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new byte[8]));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafetensorsFile.open(f));
-        assertEquals("bad.safetensors: tensor 'a' spans 8 bytes but its shape [3] of F32 needs 12 (corrupt header)",
+        assertEquals("bad.safetensors: tensor 'a' spans 8 bytes but its shape [3] of F32 needs 12 (corrupt header); re-create or re-download it",
                 e.getMessage());
 
         Files.write(f, craft("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"

@@ -234,6 +234,20 @@ class SavedModelTest {
     }
 
     @Test
+    void nonFiniteNormEpsIsDamageNotAbsence() throws IOException {
+        Path f = save(small(1));
+        rewriteMetadata(f, "ffnkit.config", s -> s.replaceFirst("\"layer_norm_eps\":[^,]+", "\"layer_norm_eps\":\"NaN\""));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SavedModel.read(f));
+        assertEquals("m.ffnkit.safetensors: ffnkit.config has 'layer_norm_eps' = \"NaN\", which is not a finite number: "
+                + "the file is damaged; re-create it", e.getMessage());
+
+        Path g = save(small(1));
+        rewriteMetadata(g, "ffnkit.config", s -> s.replaceFirst("\"layer_norm_eps\":[^,]+,", ""));
+        e = assertThrows(ModelFormatException.class, () -> SavedModel.read(g));
+        assertEquals("m.ffnkit.safetensors: ffnkit.config is missing number 'layer_norm_eps'", e.getMessage());
+    }
+
+    @Test
     void unknownSlotKindAsksForANewerFfnkit() throws IOException {
         Path f = save(Encoder.of(TestModels.random(TestModels.config(16, 4, 4, 32, 50, 20), 2)));
         rewriteMetadata(f, "ffnkit.layers", s -> {
