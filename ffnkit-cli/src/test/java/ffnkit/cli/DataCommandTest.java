@@ -26,8 +26,8 @@ class DataCommandTest {
         return new Run(code, out.toString(), err.toString());
     }
 
-    @Test
-    void buildsFromWordNetFiles(@TempDir Path dir) throws Exception {
+    /** WordNet data files with 30 synsets with an example and 30 without, under dir/wn. */
+    static Path wordnetFiles(Path dir) throws java.io.IOException {
         Path wn = Files.createDirectories(dir.resolve("wn"));
         StringBuilder noun = new StringBuilder();
         for (int i = 0; i < 30; i++) {
@@ -38,6 +38,12 @@ class DataCommandTest {
         for (String f : new String[] {"data.verb", "data.adj", "data.adv"}) {
             Files.writeString(wn.resolve(f), "  1 licence header\n");
         }
+        return wn;
+    }
+
+    @Test
+    void buildsFromWordNetFiles(@TempDir Path dir) throws Exception {
+        Path wn = wordnetFiles(dir);
         Run r = run(new DataCommand(), "wordnet", "--wordnet-dir", wn.toString(), "--out", dir.resolve("out").toString(),
                 "--queries", "10", "--seed", "3", "--calibration", "20", "--parity", "15");
         assertEquals(0, r.code(), r.err());

@@ -102,16 +102,7 @@ class FlagValidationTest {
 
     @Test
     void wordnetSizesBeyondThePoolAreCappedWithAWarningInsteadOfSpinning(@TempDir Path dir) throws Exception {
-        Path wn = Files.createDirectories(dir.resolve("wn"));
-        StringBuilder noun = new StringBuilder();
-        for (int i = 0; i < 30; i++) {
-            noun.append(String.format("%08d 03 n 01 word%d 0 000 | meaning %d; \"example %d\"  %n", 1000 + i, i, i, i));
-            noun.append(String.format("%08d 03 n 01 other%d 0 000 | definition without examples %d  %n", 2000 + i, i, i));
-        }
-        Files.writeString(wn.resolve("data.noun"), noun);
-        for (String f : new String[] {"data.verb", "data.adj", "data.adv"}) {
-            Files.writeString(wn.resolve(f), "  1 licence header\n");
-        }
+        Path wn = DataCommandTest.wordnetFiles(dir);
         long start = System.nanoTime();
         var r = DataCommandTest.run(new DataCommand(), "wordnet", "--wordnet-dir", wn.toString(), "--out",
                 dir.resolve("out").toString(), "--queries", "10", "--calibration", "20", "--parity", "100000000");

@@ -373,18 +373,10 @@ public final class SafetensorsFile implements AutoCloseable {
                 }
             }
             case F16 -> {
-                for (long i = 0; i < n; i++) {
-                    if ((s.getAtIndex(I16_LE, i) & 0x7c00) == 0x7c00) {
-                        return i;
-                    }
-                }
+                return firstWithBitsSet16(s, n, 0x7c00);
             }
             case BF16 -> {
-                for (long i = 0; i < n; i++) {
-                    if ((s.getAtIndex(I16_LE, i) & 0x7f80) == 0x7f80) {
-                        return i;
-                    }
-                }
+                return firstWithBitsSet16(s, n, 0x7f80);
             }
             case F64 -> {
                 for (long i = 0; i < n; i++) {
@@ -395,6 +387,16 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             default -> {
                 return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** Index of the first 16-bit element with every bit of {@code mask} set (F16 and BF16 exponents), or -1. */
+    private static long firstWithBitsSet16(MemorySegment s, long n, int mask) {
+        for (long i = 0; i < n; i++) {
+            if ((s.getAtIndex(I16_LE, i) & mask) == mask) {
+                return i;
             }
         }
         return -1;
