@@ -12,6 +12,8 @@ import java.util.*;
  * queries, corpus limit C, seed 42), computed the same way as Evaluation.retrieval, for each model.
  * Writes OUT.tsv with one row per query and one column per model (header: "query" and the model
  * arguments as given); each model's mean goes to stderr. MODEL is a model name or a .safetensors file.
+ * The dataset folder is datasets/wordnet-gloss-example unless PERQUERY_DATASET names another, e.g.
+ * all 32,324 WordNet queries: `ffnkit data wordnet --queries 40000 --out DIR`, DIR/wordnet-gloss-example.
  *
  * Run from the repo root (it reads datasets/wordnet-gloss-example) after a build, as
  * scripts/ffsplit-small-heavy.sh does:
@@ -22,7 +24,8 @@ import java.util.*;
 public class PerQuery {
     public static void main(String[] a) throws Exception {
         int nq = Integer.parseInt(a[0]), cl = Integer.parseInt(a[1]);
-        BeirDataset data = BeirFiles.read(Path.of("datasets/wordnet-gloss-example")).sample(nq, cl, 42);
+        BeirDataset data = BeirFiles.read(Path.of(
+                System.getenv().getOrDefault("PERQUERY_DATASET", "datasets/wordnet-gloss-example"))).sample(nq, cl, 42);
         List<BeirDataset.Query> queries = new ArrayList<>();
         for (BeirDataset.Query q : data.queries()) {
             Map<String, Integer> rels = data.qrels().get(q.id());

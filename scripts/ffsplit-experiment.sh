@@ -33,8 +33,10 @@ done_already baseline || measure baseline $MODEL '{"ffn_params_after": 7089408, 
 run() { # name, flags...
   local name=$1; shift
   done_already "$name" && return 0
-  local size
-  size=$(./ffnkit compress --model $MODEL --calibration "$CAL" --calib-limit 1000 --out "$OUT/$name.safetensors" --json "$@" 2>/dev/null)
+  local size limit=()
+  # a refit reads the calibration texts again: the same 1,000 as the saved statistics
+  [[ " $* " == *" --refit "* ]] && limit=(--calib-limit 1000)
+  size=$(./ffnkit compress --model $MODEL --calibration "$CAL" "${limit[@]}" --out "$OUT/$name.safetensors" --json "$@" 2>/dev/null)
   measure "$name" "$OUT/$name.safetensors" "$size"
 }
 for spec in "svd:" "whiten:--whiten" "whiten-refit:--whiten --refit"; do

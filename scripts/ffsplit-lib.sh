@@ -35,8 +35,10 @@ run() { # name, heavy fraction, flags...
   local name=$1 heavy=$2; shift 2
   done_already "$name" "$OUT/results.jsonl" && return 0
   echo "compress $name: --heavy $heavy $*" >&2
-  local size
-  size=$(./ffnkit compress --model $MODEL --calibration "$CAL" --calib-limit 1000 --out "$OUT/$name.safetensors" --json \
+  local size limit=()
+  # a refit reads the calibration texts again: the same 1,000 as the saved statistics
+  [[ " $* " == *" --refit "* ]] && limit=(--calib-limit 1000)
+  size=$(./ffnkit compress --model $MODEL --calibration "$CAL" "${limit[@]}" --out "$OUT/$name.safetensors" --json \
     --heavy "$heavy" "$@" 2>>"$ERR")
   measure "$name" "$heavy" "$OUT/$name.safetensors" "$size"
 }

@@ -87,7 +87,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (!(fraction > 0 && fraction < 1)) {
             throw new UserError("--ablation-fraction must be between 0 and 1, got " + fraction);
         }
-        calibration.checkFlags();
+        calibration.checkFlags(false);
         if (out != null) {
             OutputPaths.checkFolder("--out", out);
         }

@@ -29,7 +29,7 @@ final class CalibrateCommand implements Callable<Integer> {
         if (calibration.save != null) {
             throw new UserError("calibrate writes its statistics to --out; --save-calibration is for compress, analyze and demo");
         }
-        calibration.checkFlags();
+        calibration.checkFlags(false);
         calibration.save = out;
         calibration.checkSave("--out", model);
         try (EmbeddingModel m = model.open()) {

@@ -21,7 +21,7 @@ final class CalibrationOptions {
             description = "Calibration texts, one per line (default: the committed datasets/calibration/wordnet-glosses.txt).")
     Path texts;
 
-    @Option(names = "--calibration", paramLabel = "SAVED", description = "Reuse statistics saved by --save-calibration instead of running the model.")
+    @Option(names = "--calibration", paramLabel = "SAVED", description = "Reuse statistics saved by calibrate or --save-calibration instead of running the model.")
     Path saved;
 
     @Option(names = "--save-calibration", paramLabel = "FILE", description = "Save the statistics for later commands (written atomically).")
@@ -71,12 +71,19 @@ final class CalibrationOptions {
         return List.of(model.tokenize(lines));
     }
 
-    /** The checks that need no model: every command calls this before loading one. */
-    void checkFlags() {
+    /**
+     * The checks that need no model: every command calls this before loading one. {@code refit}: the
+     * command reads the texts again for a refit, which is then all --calib-limit limits when the
+     * statistics come from --calibration.
+     */
+    void checkFlags(boolean refit) {
         if (saved != null && texts != null) {
             throw new UserError("give either --calib (texts) or --calibration (saved statistics), not both");
         }
-        // (--calib-limit still counts with saved statistics: it limits the texts a refit reads)
+        if (saved != null && !refit && Flags.given(command, "--calib-limit")) {
+            throw new UserError("--calib-limit limits calibration texts, and none are read with saved statistics"
+                    + " (--calibration " + saved + ") and no --refit: drop it");
+        }
         if (saved != null && Flags.given(command, "--threshold")) {
             throw new UserError("--threshold applies when calibrating from texts (--calib), not to saved statistics"
                     + " (--calibration " + saved + ")");
@@ -86,7 +93,7 @@ final class CalibrationOptions {
         }
     }
 
-    /** The statistics: read from --calibration or collected now; call {@link #checkFlags()} first. */
+    /** The statistics: read from --calibration or collected now; call {@link #checkFlags(boolean)} first. */
     Calibration obtain(EmbeddingModel model, boolean activationGram) throws Exception {
         Calibration c;
         if (saved != null) {
@@ -101,7 +108,8 @@ final class CalibrationOptions {
                 throw new UserError("calibration " + saved + " has no activation Gram matrix, which this method needs: "
                         + "collect it again with --calib (it is then included)");
             }
-            if (!c.model().equals(model.name())) {
+            // a saved model compressed from the calibrated one is fine (compress needs its FFNs dense)
+            if (!c.model().equals(model.name()) && !c.model().equals(model.onnxSourceName())) {
                 System.err.println("ffnkit: warning: calibration was collected on " + c.model() + ", the model is " + model.name());
             }
         } else {

@@ -42,7 +42,7 @@ final class CompressCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Compressor.Options options = compress.toOptions();
-        calibration.checkFlags();
+        calibration.checkFlags(options.refit());
         // before any work; --out may be --model (the model is read before it is replaced), as in convert
         OutputPaths.checkFile("--out", out);
         calibration.refuseOverlap("--out", out);

@@ -85,7 +85,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         applyRecommended();
         Compressor.Options options = compress.toOptions();
-        calibration.checkFlags();
+        calibration.checkFlags(options.refit());
         if (out != null) {
             OutputPaths.checkFile("--out", out);
             calibration.refuseOverlap("--out", out);

@@ -32,9 +32,7 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch < 1) {
-            throw new UserError("--batch must be at least 1, got " + batch);
-        }
+        Flags.checkBatch(batch);
         if (output != null) {
             // --output may be --input: the texts are read before the output replaces them
             OutputPaths.checkFile("--output", output);

@@ -120,9 +120,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if (batch < 1) {
-            throw new UserError("--batch must be at least 1, got " + batch);
-        }
+        Flags.checkBatch(batch);
         if (limitQueries < 0) {
             throw new UserError("--limit-queries must be at least 0, got " + limitQueries);
         }

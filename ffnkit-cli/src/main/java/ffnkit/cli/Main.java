@@ -67,6 +67,7 @@ public final class Main implements Runnable {
     static CommandLine configure(CommandLine cli) {
         // saved models may hold fast feedforward or LookupFFN slots: make their codecs known
         ffnkit.compress.SlotKinds.registerAll();
+        hideSaveCalibrationFromCalibrate(cli);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("ffnkit: error: " + describe(e));
             if (System.getenv("FFNKIT_DEBUG") != null) {
@@ -82,6 +83,21 @@ public final class Main implements Runnable {
             return 2;
         });
         return cli;
+    }
+
+    /**
+     * calibrate shares the calibration flags of compress and analyze but saves to --out: its help
+     * should not offer --save-calibration (still parsed, so typing it gets calibrate's own error).
+     */
+    private static void hideSaveCalibrationFromCalibrate(CommandLine cli) {
+        CommandLine calibrate = cli.getSubcommands().get("calibrate");
+        if (calibrate == null) {
+            return;
+        }
+        CommandLine.Model.CommandSpec spec = calibrate.getCommandSpec();
+        CommandLine.Model.OptionSpec save = spec.findOption("--save-calibration");
+        spec.remove(save);
+        spec.addOption(save.toBuilder().hidden(true).build());
     }
 
     /** A user-facing one-line description: our own errors carry their message, others their type too. */

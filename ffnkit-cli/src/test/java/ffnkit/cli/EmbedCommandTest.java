@@ -88,6 +88,7 @@ class EmbedCommandTest {
     void badFlagsAreUsageErrors() {
         assertEquals(2, Main.run("embed", "--threads"));
         assertEquals(1, Main.run("embed", "--batch", "0"));
+        assertEquals(1, Main.run("embed", "--batch", "100000"));
         assertEquals(1, Main.run("embed", "--threads", "0"));
     }
 }

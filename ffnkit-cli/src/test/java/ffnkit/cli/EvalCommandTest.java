@@ -193,7 +193,8 @@ class EvalCommandTest {
         assertError(run(open, "--reference", "r", "--data", dataset(dir).toString()), 1, "fidelity only");
         assertError(run(open, "--reference", "r", "--task", "fidelity", "--data", dir.toString(), "--corpus-limit", "5"),
                 1, "retrieval only");
-        assertError(run(open, "--batch", "0"), 1, "--batch must be at least 1");
+        assertError(run(open, "--batch", "0"), 1, "--batch must be between 1 and 65536");
+        assertError(run(open, "--batch", "100000"), 1, "--batch must be between 1 and 65536");
         assertError(run(open, "--corpus-limit", "-1"), 1, "--corpus-limit must be at least 0");
         assertError(run(open, "--limit-queries", "-1"), 1, "--limit-queries must be at least 0");
         assertError(run(open, "--limit-queries", "many"), 2, "(see: ffnkit eval --help)");

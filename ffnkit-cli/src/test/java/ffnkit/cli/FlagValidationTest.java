@@ -53,6 +53,11 @@ class FlagValidationTest {
                 bad(CalibrateCommand::new, "--save-calibration", "--save-calibration", "a.st", "--out", "c.st"),
                 bad(CalibrateCommand::new, "--threshold", "--threshold", "NaN", "--out", "c.st"),
                 bad(AnalyzeCommand::new, "--threshold", "--calibration", "saved.st", "--threshold", "0.2"),
+                // saved statistics read no texts unless a refit does: the limit did nothing
+                bad(CompressCommand::new, "--calib-limit", "--calibration", "saved.st", "--calib-limit", "10", "--out", "m.st"),
+                bad(AnalyzeCommand::new, "--calib-limit", "--calibration", "saved.st", "--calib-limit", "10"),
+                // batch * 8 overflowed; a batch too large for one forward pass is the encoder's check
+                bad(EmbedCommand::new, "--batch", "--batch", "100000"),
                 bad(CompressCommand::new, "--threshold", "--threshold", "-1", "--out", "m.st"),
                 bad(ConvertCommand::new, "--max-rows", "--to", "lookup", "--max-rows", "0", "--out", "m.st"),
                 bad(ConvertCommand::new, "--calib-limit", "--to", "fff", "--calib-limit", "-1", "--out", "m.st"),
@@ -89,6 +94,30 @@ class FlagValidationTest {
         a[args.length] = "--model";
         a[args.length + 1] = "/nonexistent/model.onnx";
         return a;
+    }
+
+    @Test
+    void calibLimitWithSavedStatisticsIsAcceptedWhenARefitReadsTheTexts() {
+        var r = DataCommandTest.run(new CompressCommand(), withMissingModel(new String[] {"--calibration", "saved.st",
+                "--calib-limit", "10", "--whiten", "--refit", "--out", "m.st"}));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("/nonexistent/model.onnx") && !r.err().contains("--calib-limit"), r.err());
+    }
+
+    @Test
+    void calibrateHelpDoesNotOfferTheFlagItRefuses() {
+        var out = new java.io.StringWriter();
+        var err = new java.io.StringWriter();
+        assertEquals(0, Main.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "calibrate", "--help"));
+        assertTrue(out.toString().contains("--calib-limit"), out.toString());
+        assertFalse(out.toString().contains("--save-calibration="), out.toString());
+        out.getBuffer().setLength(0);
+        assertEquals(0, Main.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "compress", "--help"));
+        assertTrue(out.toString().contains("--save-calibration="), out.toString());
+        // still parsed by calibrate, so typing it gets calibrate's own explanation
+        assertEquals(1, Main.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "calibrate",
+                "--save-calibration", "a.st", "--out", "c.st"));
+        assertTrue(err.toString().contains("calibrate writes its statistics to --out"), err.toString());
     }
 
     @Test

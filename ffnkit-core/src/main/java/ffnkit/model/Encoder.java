@@ -95,6 +95,7 @@ public final class Encoder {
             }
             len[s] = ids[s].length;
         }
+        checkBatchFits(len);
         Parallel pool = Parallel.shared();
         int[] cuts = observer == null ? SequenceGroups.balanced(len, pool.threads()) : null;
         if (cuts == null) {
@@ -114,6 +115,24 @@ public final class Encoder {
             System.arraycopy(part, 0, x, rowStart[cuts[g]] * d, part.length);
         });
         return x;
+    }
+
+    /**
+     * Activations of a batch live in Java arrays (at most 2^31 - 1 elements): the widest one holds
+     * tokens x max(3 d, FFN width) floats. A batch beyond that is refused here, with the fix, before
+     * an index overflows into a negative array size somewhere inside a kernel.
+     */
+    private void checkBatchFits(int[] len) {
+        long tokens = 0;
+        for (int n : len) {
+            tokens += n;
+        }
+        long widest = Math.max(3L * config.hidden(), config.intermediate());
+        long maxTokens = (Integer.MAX_VALUE - 8) / widest;
+        if (tokens > maxTokens) {
+            throw new IllegalArgumentException("a batch of " + len.length + " texts has " + tokens
+                    + " tokens, more than one forward pass can hold (" + maxTokens + "): use a smaller batch");
+        }
     }
 
     /** The layers over one packed batch, each kernel parallel over the shared pool. */

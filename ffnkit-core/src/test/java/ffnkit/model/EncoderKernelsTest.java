@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
@@ -52,6 +53,19 @@ class EncoderKernelsTest {
         } finally {
             Parallel.setThreads(before);
         }
+    }
+
+    /** 2^31 / 256 floats of FFN activations is the most one pass can hold at width 256. */
+    @Test
+    void batchTooLargeForOnePassIsRefusedBeforeAnyWork() {
+        Encoder encoder = Encoder.of(smallModel(40, new Random(3)));
+        int[] row = new int[40];
+        int fits = (Integer.MAX_VALUE - 8) / 256 / 40;
+        int[][] ids = new int[fits + 1][];
+        java.util.Arrays.fill(ids, row);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> encoder.hiddenStates(ids));
+        assertEquals("a batch of " + (fits + 1) + " texts has " + 40L * (fits + 1) + " tokens, more than one forward"
+                + " pass can hold (" + (Integer.MAX_VALUE - 8) / 256 + "): use a smaller batch", e.getMessage());
     }
 
     /** Two layers, d 64, 4 heads, width 256, vocabulary 50: big enough for several kernel tiles. */
