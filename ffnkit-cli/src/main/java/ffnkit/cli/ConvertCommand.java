@@ -174,12 +174,15 @@ final class ConvertCommand implements Callable<Integer> {
             System.err.printf("collecting FFN inputs of %d calibration texts...%n", texts.size());
             float[][] inputs = LookupModelConversion.collectFfnInputs(m, m.tokenize(texts), maxRows);
             int d = m.encoder().config().hidden();
-            long flopsBefore = m.encoder().layers().get(0).feedForward().flopsPerToken();
+            // the FFN each selected layer has now (dense, checked below), not layer 0's, which an
+            // earlier conversion of this model may have replaced
+            long flopsBefore = m.encoder().layers().get(selected.get(0)).feedForward().flopsPerToken();
             List<LayerRow> rows = new ArrayList<>();
             List<FeedForward> converted = new ArrayList<>();
             for (int l : selected) {
                 if (!(m.encoder().layers().get(l).feedForward() instanceof DenseFeedForward dense)) {
-                    throw new UserError("layer " + l + " is not a dense FFN: convert the original model");
+                    throw new UserError("layer " + l + " is not a dense FFN (converted or compressed already): "
+                            + "leave it out of --layers, or convert the original model");
                 }
                 int r = inputs[l].length / d;
                 System.err.printf("converting layer %d (%d rows)...%n", l, r);
@@ -213,10 +216,20 @@ final class ConvertCommand implements Callable<Integer> {
             }
             info.put(SavedModelInfo.QUERY_PREFIX, m.queryPrefix());
             info.put(SavedModelInfo.PASSAGE_PREFIX, m.passagePrefix());
-            info.put("method", to.equals("fff") ? "fff " + trees + "x" + depth : "lookup " + tables + "x" + bits + " " + projection
+            String method = to.equals("fff") ? "fff " + trees + "x" + depth : "lookup " + tables + "x" + bits + " " + projection
                     + (bf16Tables ? " bf16" : "")
-                    + (softBuckets > 0 ? " soft" + softBuckets : ""));
-            info.put("converted_layers", selected.toString());
+                    + (softBuckets > 0 ? " soft" + softBuckets : "");
+            // a model converted before keeps those layers: the file lists every layer that is not dense
+            List<Integer> notDense = new ArrayList<>();
+            for (int l = 0; l < n; l++) {
+                if (!(m.encoder().layers().get(l).feedForward() instanceof DenseFeedForward)) {
+                    notDense.add(l);
+                }
+            }
+            List<Integer> earlier = notDense.stream().filter(l -> !selected.contains(l)).toList();
+            info.put("method", earlier.isEmpty() ? method : method + " on layers " + selected + "; layers " + earlier
+                    + " converted or compressed earlier");
+            info.put("converted_layers", notDense.toString());
             SavedModel.write(out, m.encoder(), info, m.tokenizer().json().getBytes(StandardCharsets.UTF_8));
             print(m.name(), info.get("method"), rows, flopsBefore, flopsAfter);
         }
