@@ -98,6 +98,10 @@ final class CalibrationOptions {
         Calibration c;
         if (saved != null) {
             c = CalibrationFile.read(saved);
+            if (!CalibrationFile.hasChecksum(saved)) {
+                System.err.println("ffnkit: warning: calibration " + saved + " has no checksum (written by an older ffnkit),"
+                        + " so damage to it cannot be detected: re-create it with ffnkit calibrate");
+            }
             if (c.layers().size() != model.encoder().layers().size()
                     || c.layer(0).inputDim() != model.encoder().config().hidden()
                     || c.layer(0).width() != model.encoder().config().intermediate()) {

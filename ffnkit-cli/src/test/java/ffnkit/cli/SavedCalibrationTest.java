@@ -40,6 +40,7 @@ class SavedCalibrationTest {
         Result fromCopy = compress(copy, cal, dir.resolve("a.safetensors"));
         assertEquals(0, fromCopy.code(), fromCopy.err());
         assertFalse(fromCopy.err().contains(WARNING), fromCopy.err());
+        assertFalse(fromCopy.err().contains("has no checksum"), "a fresh calibration file carries one: " + fromCopy.err());
         // a model that does not say where it came from still gets the warning
         Result fromAnonymous = compress(anonymous, cal, dir.resolve("b.safetensors"));
         assertEquals(0, fromAnonymous.code(), fromAnonymous.err());

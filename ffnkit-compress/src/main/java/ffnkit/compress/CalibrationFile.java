@@ -91,6 +91,16 @@ public final class CalibrationFile {
         }
     }
 
+    /**
+     * False for a file written before calibration files carried a checksum: it still loads (its values
+     * are checked), but flipped bits in its sums go unnoticed, so the CLI says to re-create it.
+     */
+    public static boolean hasChecksum(Path file) throws IOException {
+        try (SafetensorsFile in = SafetensorsFile.open(file)) {
+            return in.metadata().containsKey(KEY_CHECKSUM);
+        }
+    }
+
     private static void checkChecksum(Path file, SafetensorsFile in) {
         String stored = in.metadata().get(KEY_CHECKSUM);
         if (stored == null) {

@@ -22,6 +22,7 @@ import java.util.Random;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -173,6 +174,8 @@ class CalibrationFileTest {
             assertTrue(!in.metadata().containsKey(CalibrationFile.KEY_CHECKSUM));
         }
         assertEquals(calibration.tokens(), CalibrationFile.read(f).tokens());
+        assertFalse(CalibrationFile.hasChecksum(f));
+        assertTrue(CalibrationFile.hasChecksum(saved()));
     }
 
     /** Rewrites the file with one F64 tensor or one metadata value changed, as a damaged copy. */
