@@ -25,9 +25,11 @@ import java.util.UUID;
  * run, whose temporary file exists from the start) would otherwise leave up to tens of MB behind.
  * SIGKILL and power loss still can; the name says what such a file is.
  *
- * <p>Temporary files are made by {@link Files#createFile} without attributes, so they, and the
- * renamed targets, get the process's default permissions (umask). {@link Files#createTempFile}
- * would make them 0600, and overwriting a 0644 file would turn it 0600.
+ * <p>Temporary files are made by {@link Files#createFile} without attributes, so they, and new
+ * targets, get the process's default permissions (umask). {@link Files#createTempFile} would make
+ * them 0600. A file that is replaced keeps its permissions instead: its temporary file gets them
+ * just before the rename, so a private 0600 file does not turn world-readable, and a 0644 one not
+ * private. (The owner is not copied: the replacement belongs to whoever wrote it.)
  */
 public final class AtomicFiles {
 
@@ -98,6 +100,7 @@ public final class AtomicFiles {
                 throw new OutputFileException("cannot write " + target + ": its temporary file " + temp + " is gone");
             }
             try {
+                keepPermissions(absolute, temp);
                 Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new OutputFileException("cannot write " + target
@@ -170,6 +173,18 @@ public final class AtomicFiles {
             problem = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         }
         return new OutputFileException("cannot write " + target + ": " + problem, e);
+    }
+
+    /** Gives {@code temp} the POSIX permissions of the file it will replace, if there is one and the file system has them. */
+    private static void keepPermissions(Path target, Path temp) throws IOException {
+        if (!Files.exists(target)) {
+            return; // a new file: the umask's permissions stand
+        }
+        try {
+            Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(target));
+        } catch (UnsupportedOperationException e) {
+            // no POSIX permissions on this file system (e.g. FAT, Windows): nothing to keep
+        }
     }
 
     /** Makes a rename itself durable; not every platform can open a folder, which is fine to skip. */

@@ -61,6 +61,15 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aReplacedFileKeepsItsPermissions() throws IOException {
+        Path secret = Files.writeString(dir.resolve("secret.jsonl"), "old");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        AtomicFiles.write(secret, tmp -> Files.writeString(tmp, "new"));
+        assertEquals("new", Files.readString(secret));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(secret));
+    }
+
+    @Test
     void discardDeletesAndForgets() throws IOException {
         Path temp = AtomicFiles.createTemp(dir.resolve("x"));
         AtomicFiles.discard(temp);
