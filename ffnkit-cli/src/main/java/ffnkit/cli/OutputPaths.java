@@ -17,7 +17,11 @@ final class OutputPaths {
     private OutputPaths() {
     }
 
-    /** An output file: not empty, not a folder, in an existing folder this process can write to. */
+    /**
+     * An output file: not empty, not a folder, a device, pipe, socket or broken link, in an existing
+     * folder this process can write to. A link to a file is fine: the file it points to is replaced,
+     * so the folder checked is that file's.
+     */
     static void checkFile(String flag, Path file) {
         if (file.toString().isEmpty()) {
             throw new UserError(flag + " is empty: give a file name");
@@ -25,14 +29,48 @@ final class OutputPaths {
         if (Files.isDirectory(file)) {
             throw new UserError(flag + " " + file + " is a folder: give a file name");
         }
-        Path dir = file.toAbsolutePath().getParent();
+        refuseSpecialFile(flag, file);
+        Path target = destination(flag, file);
+        Path dir = target.getParent();
         if (!Files.exists(dir)) {
             throw new UserError(flag + " " + file + ": folder " + dir + " does not exist: create it first");
         }
         if (!Files.isDirectory(dir)) {
             throw new UserError(flag + " " + file + ": " + dir + " is a file, not a folder: give a path in a folder");
         }
-        checkWritable(flag, file, file, dir);
+        checkWritable(flag, file, target, dir);
+    }
+
+    /**
+     * A broken link, a device (/dev/null), a pipe or a socket: the atomic rename would replace it by
+     * a regular file (AtomicFiles refuses that too, but only once the work is done).
+     */
+    private static void refuseSpecialFile(String flag, Path file) {
+        if (Files.isSymbolicLink(file) && !Files.exists(file)) {
+            throw new UserError(flag + " " + file + " is a link to " + linkText(file) + ", which does not exist: "
+                    + "give a file path or fix the link");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new UserError(flag + " " + file + " is not a regular file: give a file path");
+        }
+    }
+
+    /** The file that writing {@code file} replaces: itself, or the file a link points to. */
+    private static Path destination(String flag, Path file) {
+        try {
+            return AtomicFiles.destination(file);
+        } catch (IOException e) {
+            // refuseSpecialFile has ruled out what AtomicFiles refuses: this is an IO failure, e.g. a link loop
+            throw new UserError(flag + " " + file + ": " + reason(e) + ": give another file");
+        }
+    }
+
+    private static String linkText(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            return "a missing file";
+        }
     }
 
     /** An output folder, created later if missing: not a file, and its nearest existing folder writable. */
