@@ -3,9 +3,11 @@ package ffnkit.cli;
 import ffnkit.io.AtomicFiles;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Up-front checks of output flags, run by every command before any work: a bad --out should fail
@@ -39,6 +41,7 @@ final class OutputPaths {
             throw new UserError(flag + " " + file + ": " + dir + " is a file, not a folder: give a path in a folder");
         }
         checkWritable(flag, file, target, dir);
+        checkReplaceable(flag, file, target);
     }
 
     /**
@@ -140,6 +143,23 @@ final class OutputPaths {
         } catch (IOException e) {
             throw new UserError(flag + " " + userPath + ": folder " + dir + " is not writable (" + reason(e)
                     + "): choose another folder or change its permissions");
+        }
+    }
+
+    /**
+     * Opens an existing output for writing (appending nothing), which fails where the final rename
+     * over it would: an immutable file (chattr +i) refuses both even to root in a writable folder.
+     * A write-protected file is refused too, as a shell's '>' would.
+     */
+    private static void checkReplaceable(String flag, Path userPath, Path target) {
+        if (!Files.exists(target)) {
+            return;
+        }
+        try (FileChannel ignored = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            // opened: replaceable
+        } catch (IOException e) {
+            throw new UserError(flag + " " + userPath + " cannot be replaced (" + reason(e)
+                    + "): give another file or make it writable");
         }
     }
 

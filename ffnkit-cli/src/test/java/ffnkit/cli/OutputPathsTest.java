@@ -121,6 +121,25 @@ class OutputPathsTest {
     }
 
     @Test
+    void anExistingFileThatCannotBeReplacedIsRefusedUpFront() throws Exception {
+        Path locked = Files.writeString(dir.resolve("locked.st"), "keep");
+        // root ignores permission bits, but not the immutable attribute (which makes the final rename fail)
+        assumeTrue(new ProcessBuilder("chattr", "+i", locked.toString()).start().waitFor() == 0,
+                "chattr +i is needed (root, and a file system with attributes)");
+        try {
+            String expected = " " + locked + " cannot be replaced (operation not permitted): give another file or make it writable";
+            assertEquals("--out" + expected, error(args("compress", "--out", locked.toString())));
+            assertEquals("--output" + expected, error(args("embed", "--output", locked.toString())));
+            Path link = Files.createSymbolicLink(dir.resolve("link.st"), locked);
+            assertEquals("--out " + link + " cannot be replaced (operation not permitted): give another file or make it writable",
+                    error(args("convert", "--to", "fff", "--out", link.toString())));
+        } finally {
+            new ProcessBuilder("chattr", "-i", locked.toString()).start().waitFor();
+        }
+        assertEquals("keep", Files.readString(locked));
+    }
+
+    @Test
     void unwritableFolderFailsUpFront() throws IOException {
         Path readOnly = Files.createDirectory(dir.resolve("ro"));
         Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));
