@@ -20,14 +20,23 @@ final class OutputPaths {
     }
 
     /**
-     * An output file: not empty, not a folder, a device, pipe, socket or broken link, in an existing
-     * folder this process can write to. A link to a file is fine: the file it points to is replaced,
-     * so the folder checked is that file's.
+     * An output file flag's value, as typed, checked and returned as a path: not empty, not spelled
+     * as a folder ("newdir/"), not a folder, a device, pipe, socket or broken link, in an existing
+     * folder this process can write to, and replaceable if it exists. A link to a file is fine: the
+     * file it points to is replaced, so the folder checked is that file's.
+     *
+     * <p>File output options are declared as String, not Path, for this: Path.of drops a trailing
+     * '/', so "--out newdir/" would quietly create a file named newdir.
      */
-    static void checkFile(String flag, Path file) {
-        if (file.toString().isEmpty()) {
+    static Path checkFile(String flag, String text) {
+        if (text.isEmpty()) {
             throw new UserError(flag + " is empty: give a file name");
         }
+        char last = text.charAt(text.length() - 1);
+        if (last == '/' || last == java.io.File.separatorChar) {
+            throw new UserError(flag + " " + text + " ends with '" + last + "', which names a folder: give a file name");
+        }
+        Path file = toPath(flag, text);
         if (Files.isDirectory(file)) {
             throw new UserError(flag + " " + file + " is a folder: give a file name");
         }
@@ -42,6 +51,15 @@ final class OutputPaths {
         }
         checkWritable(flag, file, target, dir);
         checkReplaceable(flag, file, target);
+        return file;
+    }
+
+    private static Path toPath(String flag, String text) {
+        try {
+            return Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new UserError(flag + " " + text + " is not a valid path (" + e.getReason() + "): give a file name");
+        }
     }
 
     /**

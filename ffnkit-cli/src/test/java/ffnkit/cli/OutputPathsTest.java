@@ -121,6 +121,29 @@ class OutputPathsTest {
     }
 
     @Test
+    void aFileOutputEndingInASlashIsRefusedForEveryWriter() throws IOException {
+        String newdir = dir.resolve("newdir") + "/";
+        String expected = " " + newdir + " ends with '/', which names a folder: give a file name";
+        Path texts = Files.writeString(dir.resolve("texts.txt"), "a\nb\n");
+        assertEquals("--out" + expected, error(args("calibrate", "--calib", texts.toString(), "--out", newdir)));
+        assertEquals("--out" + expected, error(args("compress", "--out", newdir)));
+        assertEquals("--save-calibration" + expected, error(args("compress", "--out", dir.resolve("m.st").toString(),
+                "--save-calibration", newdir)));
+        assertEquals("--save-calibration" + expected, error(args("analyze", "--save-calibration", newdir)));
+        assertEquals("--out" + expected, error(args("convert", "--to", "fff", "--out", newdir)));
+        assertEquals("--out" + expected, error(args("demo", "--out", newdir)));
+        assertEquals("--output" + expected, error(args("embed", "--output", newdir)));
+        // an existing folder too
+        assertEquals("--out " + dir + "/ ends with '/', which names a folder: give a file name",
+                error(args("compress", "--out", dir + "/")));
+        assertNothingWritten();
+
+        // a folder output may end with '/': the error is the missing model's
+        String message = error(args("analyze", "--out", newdir));
+        assertTrue(message.contains(NO_MODEL) && !message.startsWith("--out"), message);
+    }
+
+    @Test
     void anExistingFileThatCannotBeReplacedIsRefusedUpFront() throws Exception {
         Path locked = Files.writeString(dir.resolve("locked.st"), "keep");
         // root ignores permission bits, but not the immutable attribute (which makes the final rename fail)
