@@ -119,7 +119,7 @@ public final class AtomicFiles {
                 throw new OutputFileException("cannot write " + target
                         + " atomically: the file system does not support atomic rename", e);
             } catch (IOException e) {
-                throw writeFailed(target, e);
+                throw writeFailed(target, destination.getParent(), e);
             }
             pending.remove(temp);
         }
