@@ -14,6 +14,9 @@ import java.util.*;
  * arguments as given); each model's mean goes to stderr. MODEL is a model name or a .safetensors file.
  * The dataset folder is datasets/wordnet-gloss-example unless PERQUERY_DATASET names another, e.g.
  * all 32,324 WordNet queries: `ffnkit data wordnet --queries 40000 --out DIR`, DIR/wordnet-gloss-example.
+ * With PERQUERY_COSINES=FILE it also writes, per text (the queries, then the documents) and per model,
+ * the cosine between the model's embedding and the first model's (the reference): fidelity on the
+ * retrieval texts themselves, a sample far larger than the 300 parity sentences.
  *
  * Run from the repo root (it reads datasets/wordnet-gloss-example) after a build, as
  * scripts/ffsplit-small-heavy.sh does:
@@ -33,11 +36,28 @@ public class PerQuery {
         }
         if (queries.size() > nq) queries = queries.subList(0, nq);
         List<double[]> cols = new ArrayList<>();
+        String cosinesFile = System.getenv("PERQUERY_COSINES");
+        float[][] reference = null;
+        List<double[]> cosines = new ArrayList<>();
         for (int mi = 3; mi < a.length; mi++) {
             try (EmbeddingModel m = EmbeddingModel.load(a[mi])) {
                 m.batchSize(64);
                 float[][] q = embed(m, queries.stream().map(x -> m.queryPrefix() + x.text()).toList());
                 float[][] c = embed(m, data.corpus().stream().map(x -> m.passagePrefix() + x.fullText()).toList());
+                if (cosinesFile != null) {
+                    float[][] all = new float[q.length + c.length][];
+                    System.arraycopy(q, 0, all, 0, q.length);
+                    System.arraycopy(c, 0, all, q.length, c.length);
+                    if (reference == null) reference = all;
+                    double[] cos = new double[all.length];
+                    double sum = 0;
+                    for (int i = 0; i < all.length; i++) {
+                        for (int j = 0; j < all[i].length; j++) cos[i] += (double) all[i][j] * reference[i][j];
+                        sum += cos[i];
+                    }
+                    cosines.add(cos);
+                    System.err.printf("%s mean cosine %.6f over %d texts%n", a[mi], sum / all.length, all.length);
+                }
                 ExactSearch.Hits hits = ExactSearch.search(q, c, 100);
                 double[] nd = new double[queries.size()];
                 double s = 0;
@@ -60,6 +80,18 @@ public class PerQuery {
             b.append('\n');
         }
         java.nio.file.Files.writeString(Path.of(a[2]), b);
+        if (cosinesFile != null) {
+            b.setLength(0);
+            b.append("text");
+            for (int mi = 3; mi < a.length; mi++) b.append('\t').append(a[mi]);
+            b.append('\n');
+            for (int i = 0; i < reference.length; i++) {
+                b.append(i < queries.size() ? "q:" + queries.get(i).id() : "d:" + data.corpus().get(i - queries.size()).id());
+                for (double[] c : cosines) b.append('\t').append((float) c[i]);
+                b.append('\n');
+            }
+            java.nio.file.Files.writeString(Path.of(cosinesFile), b);
+        }
     }
 
     static float[][] embed(EmbeddingModel m, List<String> texts) {

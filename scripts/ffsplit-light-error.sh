@@ -7,10 +7,11 @@
 #
 # Needs the OUT of scripts/ffsplit-experiment.sh (EXP_DIR, for its calibration.safetensors). Output
 # in OUT_DIR: results.jsonl (300 queries / 3,000 docs), results_1000.jsonl, perquery_1000.tsv,
-# perquery_all.tsv (the whole set, for the pairs of the rule), the models and err.txt, and e5/ (the
+# perquery_all.tsv (the whole set, for the pairs of the rule), wordnet-all/ (the pairs on all 32,324
+# WordNet queries: per-query nDCG@10 and per-text cosines), the models and err.txt, and e5/ (the
 # rules on e5-small-v2: fidelity, 300 queries); prints the tables at the end
-# (scripts/render-ffsplit-small-heavy.py --light-error). About an hour on 2 cores; an interrupted run
-# resumes.
+# (scripts/render-ffsplit-small-heavy.py --light-error). About two hours on 2 cores; an interrupted
+# run resumes.
 # Usage: scripts/ffsplit-light-error.sh [OUT_DIR] [EXP_DIR]
 #        (defaults /tmp/ffsplit-light-error and /tmp/ffsplit-experiment)
 set -euo pipefail
@@ -60,19 +61,36 @@ if [ ! -s "$OUT/perquery_1000.tsv" ]; then
 fi
 # W: the pairs of the rule (2% heavy for low rank, 5% quantised) on the whole set, 3,000 queries and
 # 48,152 documents (a 2x larger query sample that contains the 1,000 above).
+pairs=()
+for n in le0.02-whiten-r102 vanilla-match-le0.02-whiten-r102 le0.02-whiten-refit-r102 \
+         vanilla-match-le0.02-whiten-refit-r102; do
+  pairs+=("$OUT/$n.safetensors")
+done
+for lb in awq-3 rtn-3 awq-4 rtn-4; do
+  pairs+=("$OUT/le0.05-$lb-heavy8.safetensors" "$OUT/vanilla-match-le0.05-$lb-heavy8.safetensors")
+done
 if [ ! -s "$OUT/perquery_all.tsv" ]; then
   echo "per-query nDCG@10, whole set" >&2
-  pairs=()
-  for n in le0.02-whiten-r102 vanilla-match-le0.02-whiten-r102 le0.02-whiten-refit-r102 \
-           vanilla-match-le0.02-whiten-refit-r102; do
-    pairs+=("$OUT/$n.safetensors")
-  done
-  for lb in awq-3 rtn-3 awq-4 rtn-4; do
-    pairs+=("$OUT/le0.05-$lb-heavy8.safetensors" "$OUT/vanilla-match-le0.05-$lb-heavy8.safetensors")
-  done
   tool scripts/PerQuery.java 3000 100000 "$OUT/perquery_all.tsv.tmp" $MODEL "${pairs[@]}" 2>>"$ERR"
   mv "$OUT/perquery_all.tsv.tmp" "$OUT/perquery_all.tsv"
 fi
+# X: the same pairs, and Table A's 25% splits with the largest fidelity gaps, on all of WordNet's
+# 32,324 example sentences as queries (same 48,152 documents): per-query nDCG@10 and per-text cosine
+# to the original model (queries and documents, 80,476 texts), about 3 minutes per model.
+wn_all() { # group name, models...
+  local group=$1; shift
+  [ -s "$OUT/wordnet-all/perquery_$group.tsv" ] && return 0
+  echo "per-query nDCG@10 and per-text cosine, all WordNet, $group" >&2
+  PERQUERY_DATASET="$OUT/wordnet-all/wordnet-gloss-example" PERQUERY_COSINES="$OUT/wordnet-all/cosines_$group.tsv" \
+    tool scripts/PerQuery.java 40000 100000 "$OUT/wordnet-all/perquery_$group.tsv.tmp" $MODEL "$@" 2>>"$ERR"
+  mv "$OUT/wordnet-all/perquery_$group.tsv.tmp" "$OUT/wordnet-all/perquery_$group.tsv"
+}
+[ -f "$OUT/wordnet-all/wordnet-gloss-example/queries.jsonl" ] ||
+  ./ffnkit data wordnet --queries 40000 --out "$OUT/wordnet-all" 2>>"$ERR"
+wn_all rule "${pairs[@]}"
+wn_all table-a "$EXP/split25-svd-r0.1.safetensors" "$EXP/vanilla-svd-r0.1.safetensors" \
+  "$EXP/split25-awq-3-heavy8.safetensors" "$EXP/vanilla-awq-3.safetensors" \
+  "$EXP/split25-rtn-3-heavy8.safetensors" "$EXP/vanilla-rtn-3.safetensors"
 # E: the same rules on e5-small-v2 (12 layers, its own calibration of the same 1,000 texts):
 # fidelity and the 300-query slice, in OUT_DIR/e5.
 (

@@ -4,7 +4,8 @@ from the outputs of scripts/ffsplit-small-heavy.sh, or with --light-error Table 
 by the light method's error) from those of scripts/ffsplit-light-error.sh: the main table (OUT/results.jsonl,
 OUT/results_1000.jsonl, and the Table A/B rows of EXP/results.jsonl, in GROUPS order) and the
 paired-test table (per-query nDCG@10 on 1,000 queries from OUT/perquery_1000.tsv; paired SE and a
-seeded 2,000-resample bootstrap 95% CI of the difference).
+seeded 2,000-resample bootstrap 95% CI of the difference); with --light-error also the pairs on all
+WordNet queries (OUT/wordnet-all: nDCG@10 and cosine to the original per text, paired SE, normal CI).
 Usage: scripts/render-ffsplit-small-heavy.py [--light-error] OUT_DIR EXP_DIR
        (defaults: /tmp/ffsplit-small-heavy or /tmp/ffsplit-light-error, and /tmp/ffsplit-experiment)
 """
@@ -247,9 +248,57 @@ def e5_table():
               f"{d['ndcg_at_10']:.4f} | {d['mrr_at_10']:.4f} |")
 
 
+def columns(path):
+    tsv = list(csv.reader(open(path), delimiter='\t'))
+    hdr = [os.path.basename(h).replace('.safetensors', '') for h in tsv[0]]
+    return {hdr[j]: [float(r[j]) for r in tsv[1:]] for j in range(1, len(hdr))}
+
+
+def mean_se(d):
+    n = len(d)
+    m = sum(d) / n
+    return m, math.sqrt(sum((x - m) ** 2 for x in d) / (n - 1) / n)
+
+
+def p01(v):
+    return sorted(v)[int(0.01 * len(v))]
+
+
+def wordnet_all_table(rule):
+    """Pairs on all WordNet queries: fidelity on the 80k retrieval texts and nDCG@10, paired."""
+    groups = [('rule', [(a, b, label) for a, b, label in rule]),
+              ('table-a', [('split25-svd-r0.1', 'vanilla-svd-r0.1', 'svd r0.1: split 25% vs vanilla r107'),
+                           ('split25-awq-3-heavy8', 'vanilla-awq-3', 'awq-3: split 25% vs vanilla g128'),
+                           ('split25-rtn-3-heavy8', 'vanilla-rtn-3', 'rtn-3: split 25% vs vanilla g128')])]
+    header = False
+    for group, gpairs in groups:
+        pq, cs = f'{OUT}/wordnet-all/perquery_{group}.tsv', f'{OUT}/wordnet-all/cosines_{group}.tsv'
+        if not (os.path.exists(pq) and os.path.exists(cs)):
+            print(f"(no {pq}: run scripts/ffsplit-light-error.sh, phase X)")
+            continue
+        nd, cos = columns(pq), columns(cs)
+        if not header:
+            n, t = len(next(iter(nd.values()))), len(next(iter(cos.values())))
+            print(f"| comparison (all WordNet: {n:,} queries, 48,152 docs; cosine over {t:,} texts) | mean cos A | mean cos B "
+                  "| A - B (SE) | p01 cos A | p01 cos B | nDCG@10 A | nDCG@10 B | A - B (SE) | 95% CI | queries changed |")
+            print("|---|---:|---:|---|---:|---:|---:|---:|---|---|---:|")
+            header = True
+        for a, b, label in gpairs:
+            if a not in nd or b not in nd: continue
+            cm, cse = mean_se([x - y for x, y in zip(cos[a], cos[b])])
+            d = [x - y for x, y in zip(nd[a], nd[b])]
+            m, se = mean_se(d)
+            ch = sum(1 for x in d if abs(x) > 1e-12)
+            print(f"| {label} | {sum(cos[a]) / len(cos[a]):.4f} | {sum(cos[b]) / len(cos[b]):.4f} | {cm:+.4f} ({cse:.4f}) "
+                  f"| {p01(cos[a]):.4f} | {p01(cos[b]):.4f} | {sum(nd[a]) / len(nd[a]):.4f} | {sum(nd[b]) / len(nd[b]):.4f} "
+                  f"| {m:+.4f} ({se:.4f}) | [{m - 1.96 * se:+.4f}, {m + 1.96 * se:+.4f}] | {ch:,} |")
+
+
 if LIGHT_ERROR:
     print()
     rule = [p for p in pairs if ('0.02' in p[0] and 'r102' in p[0]) or ('0.05' in p[0] and 'g128' in p[2])]
     paired_table(f'{OUT}/perquery_all.tsv', rule, 'whole set: 3,000 queries, 48,152 docs')
+    print()
+    wordnet_all_table(rule)
     print()
     e5_table()

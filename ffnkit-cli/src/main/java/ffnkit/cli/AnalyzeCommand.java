@@ -91,7 +91,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (out != null) {
             OutputPaths.checkFolder("--out", out);
         }
-        calibration.checkSave("--save-calibration", model);
+        calibration.checkSave(model);
         try (EmbeddingModel m = model.open()) {
             Path dir = out != null ? out : Path.of("analysis-" + m.name().replaceAll("[^A-Za-z0-9_.-]", "_"));
             if (out == null) {

@@ -6,7 +6,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "calibrate", description = {
@@ -21,21 +20,21 @@ final class CalibrateCommand implements Callable<Integer> {
     @Mixin
     CalibrationOptions calibration;
 
+    /** As typed: a String, so that a trailing '/' is seen (see {@link OutputPaths#checkFile}). */
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to save the statistics.")
-    Path out;
+    String outArg;
 
     @Override
     public Integer call() throws Exception {
-        if (calibration.save != null) {
+        if (calibration.saveArg != null) {
             throw new UserError("calibrate writes its statistics to --out; --save-calibration is for compress, analyze and demo");
         }
         calibration.checkFlags(false);
-        calibration.save = out;
-        calibration.checkSave("--out", model);
+        calibration.saveTo("--out", outArg, model);
         try (EmbeddingModel m = model.open()) {
             Calibration c = calibration.obtain(m, true);
             System.out.printf("calibrated %s on %d texts, %d tokens, %d layers -> %s%n", c.model(), c.texts(), c.tokens(),
-                    c.layers().size(), out);
+                    c.layers().size(), calibration.save);
         }
         return 0;
     }

@@ -24,7 +24,11 @@ final class CalibrationOptions {
     @Option(names = "--calibration", paramLabel = "SAVED", description = "Reuse statistics saved by calibrate or --save-calibration instead of running the model.")
     Path saved;
 
+    /** As typed: a String, so that checkSave sees a trailing '/' (see {@link OutputPaths#checkFile}). */
     @Option(names = "--save-calibration", paramLabel = "FILE", description = "Save the statistics for later commands (written atomically).")
+    String saveArg;
+
+    /** Where {@link #obtain} saves the statistics (--save-calibration, or calibrate's --out), once checked. */
     Path save;
 
     @Option(names = "--calib-limit", paramLabel = "N", description = "Use only the first N calibration texts.")
@@ -34,16 +38,20 @@ final class CalibrationOptions {
             description = "|activation| above which a token counts as firing a neuron (default: ${DEFAULT-VALUE}).")
     double threshold;
 
+    /** Up-front check of --save-calibration, if given; see {@link #saveTo}. */
+    void checkSave(ModelOptions model) {
+        if (saveArg != null) {
+            saveTo("--save-calibration", saveArg, model);
+        }
+    }
+
     /**
      * Up-front check of where the statistics will be saved (--save-calibration, or calibrate's --out):
      * a writable file that is not the texts or the model, which saving would destroy. Saving over
      * --calibration writes the same statistics again, so that is allowed.
      */
-    void checkSave(String flag, ModelOptions model) {
-        if (save == null) {
-            return;
-        }
-        OutputPaths.checkFile(flag, save);
+    void saveTo(String flag, String file, ModelOptions model) {
+        save = OutputPaths.checkFile(flag, file);
         OutputPaths.refuseInput(flag, save, "--calib", texts);
         OutputPaths.refuseInput(flag, save, "--model", model.file());
     }
@@ -95,6 +103,9 @@ final class CalibrationOptions {
 
     /** The statistics: read from --calibration or collected now; call {@link #checkFlags(boolean)} first. */
     Calibration obtain(EmbeddingModel model, boolean activationGram) throws Exception {
+        if (saveArg != null && save == null) {
+            throw new IllegalStateException("--save-calibration was not checked: call checkSave first");
+        }
         Calibration c;
         if (saved != null) {
             c = CalibrationFile.read(saved);

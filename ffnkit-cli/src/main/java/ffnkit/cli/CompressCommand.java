@@ -29,8 +29,12 @@ final class CompressCommand implements Callable<Integer> {
     @Mixin
     CompressOptions compress;
 
+    /** As typed: a String, so that a trailing '/' is seen (see {@link OutputPaths#checkFile}). */
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The compressed model (.safetensors), written atomically.")
-    Path out;
+    String outArg;
+
+    /** --out, once checked. */
+    private Path out;
 
     @Option(names = "--match-params", paramLabel = "FILE",
             description = "Spend the same FFN parameters (low rank) or bytes (rtn/awq) as this saved model, without a split: the paper's fair baseline.")
@@ -44,9 +48,9 @@ final class CompressCommand implements Callable<Integer> {
         Compressor.Options options = compress.toOptions();
         calibration.checkFlags(options.refit());
         // before any work; --out may be --model (the model is read before it is replaced), as in convert
-        OutputPaths.checkFile("--out", out);
+        out = OutputPaths.checkFile("--out", outArg);
+        calibration.checkSave(model);
         calibration.refuseOverlap("--out", out);
-        calibration.checkSave("--save-calibration", model);
         OutputPaths.refuseInput("--save-calibration", calibration.save, "--match-params", matchParams);
         try (EmbeddingModel m = model.open()) {
             var c = m.encoder().config();

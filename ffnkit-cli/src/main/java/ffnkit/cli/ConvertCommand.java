@@ -77,8 +77,12 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "N", description = "Distillation epochs per layer (default: the method's).")
     Integer epochs;
 
+    /** As typed: a String, so that a trailing '/' is seen (see {@link OutputPaths#checkFile}). */
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The converted model (.safetensors), written atomically.")
-    Path out;
+    String outArg;
+
+    /** --out, once checked. */
+    private Path out;
 
     @Option(names = "--json", description = "Print JSON (keys in the README).")
     boolean json;
@@ -137,7 +141,7 @@ final class ConvertCommand implements Callable<Integer> {
         checkFlags();
         boolean bf16Tables = tableFormat.equals("bf16");
         // --out may be --model: the model is read in full before it is replaced
-        OutputPaths.checkFile("--out", out);
+        out = OutputPaths.checkFile("--out", outArg);
         OutputPaths.refuseInput("--out", out, "--calib", calib);
         try (EmbeddingModel m = model.open()) {
             int n = m.encoder().layers().size();

@@ -40,8 +40,12 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     CompressOptions compress;
 
+    /** As typed: a String, so that a trailing '/' is seen (see {@link OutputPaths#checkFile}). */
     @Option(names = "--out", paramLabel = "FILE", description = "Also save the compressed model.")
-    java.nio.file.Path out;
+    String outArg;
+
+    /** --out once checked, or null. */
+    private java.nio.file.Path out;
 
     @Option(names = "--limit-queries", defaultValue = "500", paramLabel = "N", description = "Retrieval queries (default: ${DEFAULT-VALUE}; 0 = all 3,000).")
     int limitQueries;
@@ -86,11 +90,11 @@ final class DemoCommand implements Callable<Integer> {
         applyRecommended();
         Compressor.Options options = compress.toOptions();
         calibration.checkFlags(options.refit());
-        if (out != null) {
-            OutputPaths.checkFile("--out", out);
-            calibration.refuseOverlap("--out", out);
+        if (outArg != null) {
+            out = OutputPaths.checkFile("--out", outArg);
         }
-        calibration.checkSave("--save-calibration", model);
+        calibration.checkSave(model);
+        calibration.refuseOverlap("--out", out); // (none without --out)
         try (EmbeddingModel original = model.open(); EmbeddingModel compressed = model.open()) {
             Progress progress = Progress.stderr();
             Calibration cal = calibration.obtain(compressed, compress.needsActivationGram());

@@ -21,8 +21,9 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--input", paramLabel = "FILE", description = "Texts, one per line (default: stdin). Empty lines embed as [CLS] [SEP].")
     Path input;
 
+    /** As typed: a String, so that a trailing '/' is seen (see {@link OutputPaths#checkFile}). */
     @Option(names = "--output", paramLabel = "FILE", description = "Where to write (default: stdout); written to a temporary file, then renamed.")
-    Path output;
+    String outputArg;
 
     @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -33,9 +34,10 @@ final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Flags.checkBatch(batch);
-        if (output != null) {
+        Path output = null; // stdout
+        if (outputArg != null) {
             // --output may be --input: the texts are read before the output replaces them
-            OutputPaths.checkFile("--output", output);
+            output = OutputPaths.checkFile("--output", outputArg);
             OutputPaths.refuseInput("--output", output, "--model", model.file());
         }
         try (EmbeddingModel m = model.open();

@@ -3,9 +3,11 @@ package ffnkit.cli;
 import ffnkit.io.AtomicFiles;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Up-front checks of output flags, run by every command before any work: a bad --out should fail
@@ -17,22 +19,79 @@ final class OutputPaths {
     private OutputPaths() {
     }
 
-    /** An output file: not empty, not a folder, in an existing folder this process can write to. */
-    static void checkFile(String flag, Path file) {
-        if (file.toString().isEmpty()) {
+    /**
+     * An output file flag's value, as typed, checked and returned as a path: not empty, not spelled
+     * as a folder ("newdir/"), not a folder, a device, pipe, socket or broken link, in an existing
+     * folder this process can write to, and replaceable if it exists. A link to a file is fine: the
+     * file it points to is replaced, so the folder checked is that file's.
+     *
+     * <p>File output options are declared as String, not Path, for this: Path.of drops a trailing
+     * '/', so "--out newdir/" would quietly create a file named newdir.
+     */
+    static Path checkFile(String flag, String text) {
+        if (text.isEmpty()) {
             throw new UserError(flag + " is empty: give a file name");
         }
+        char last = text.charAt(text.length() - 1);
+        if (last == '/' || last == java.io.File.separatorChar) {
+            throw new UserError(flag + " " + text + " ends with '" + last + "', which names a folder: give a file name");
+        }
+        Path file = toPath(flag, text);
         if (Files.isDirectory(file)) {
             throw new UserError(flag + " " + file + " is a folder: give a file name");
         }
-        Path dir = file.toAbsolutePath().getParent();
+        refuseSpecialFile(flag, file);
+        Path target = destination(flag, file);
+        Path dir = target.getParent();
         if (!Files.exists(dir)) {
             throw new UserError(flag + " " + file + ": folder " + dir + " does not exist: create it first");
         }
         if (!Files.isDirectory(dir)) {
             throw new UserError(flag + " " + file + ": " + dir + " is a file, not a folder: give a path in a folder");
         }
-        checkWritable(flag, file, file, dir);
+        checkWritable(flag, file, target, dir);
+        checkReplaceable(flag, file, target);
+        return file;
+    }
+
+    private static Path toPath(String flag, String text) {
+        try {
+            return Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new UserError(flag + " " + text + " is not a valid path (" + e.getReason() + "): give a file name");
+        }
+    }
+
+    /**
+     * A broken link, a device (/dev/null), a pipe or a socket: the atomic rename would replace it by
+     * a regular file (AtomicFiles refuses that too, but only once the work is done).
+     */
+    private static void refuseSpecialFile(String flag, Path file) {
+        if (Files.isSymbolicLink(file) && !Files.exists(file)) {
+            throw new UserError(flag + " " + file + " is a link to " + linkText(file) + ", which does not exist: "
+                    + "give a file path or fix the link");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new UserError(flag + " " + file + " is not a regular file: give a file path");
+        }
+    }
+
+    /** The file that writing {@code file} replaces: itself, or the file a link points to. */
+    private static Path destination(String flag, Path file) {
+        try {
+            return AtomicFiles.destination(file);
+        } catch (IOException e) {
+            // refuseSpecialFile has ruled out what AtomicFiles refuses: this is an IO failure, e.g. a link loop
+            throw new UserError(flag + " " + file + ": " + reason(e) + ": give another file");
+        }
+    }
+
+    private static String linkText(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            return "a missing file";
+        }
     }
 
     /** An output folder, created later if missing: not a file, and its nearest existing folder writable. */
@@ -102,6 +161,23 @@ final class OutputPaths {
         } catch (IOException e) {
             throw new UserError(flag + " " + userPath + ": folder " + dir + " is not writable (" + reason(e)
                     + "): choose another folder or change its permissions");
+        }
+    }
+
+    /**
+     * Opens an existing output for writing (appending nothing), which fails where the final rename
+     * over it would: an immutable file (chattr +i) refuses both even to root in a writable folder.
+     * A write-protected file is refused too, as a shell's '>' would.
+     */
+    private static void checkReplaceable(String flag, Path userPath, Path target) {
+        if (!Files.exists(target)) {
+            return;
+        }
+        try (FileChannel ignored = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            // opened: replaceable
+        } catch (IOException e) {
+            throw new UserError(flag + " " + userPath + " cannot be replaced (" + reason(e)
+                    + "): give another file or make it writable");
         }
     }
 

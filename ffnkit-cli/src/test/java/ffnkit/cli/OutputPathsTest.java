@@ -6,6 +6,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -80,6 +83,83 @@ class OutputPathsTest {
         assertEquals("--out must be a folder; " + file + " is a file: give a folder name",
                 error("data", "wordnet", "--wordnet-dir", dir.resolve("no-wordnet").toString(), "--out", file.toString()));
         assertEquals("keep", Files.readString(file));
+    }
+
+    @Test
+    void anOutputThatIsNotARegularFileIsRefusedUpFront() throws Exception {
+        assertEquals("--out /dev/null is not a regular file: give a file path", error(args("compress", "--out", "/dev/null")));
+        assertEquals("--output /dev/null is not a regular file: give a file path",
+                error(args("embed", "--output", "/dev/null")));
+        Path socket = dir.resolve("socket");
+        try (var server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            assertEquals("--out " + socket + " is not a regular file: give a file path",
+                    error(args("convert", "--to", "fff", "--out", socket.toString())));
+        }
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling.st"), Path.of("missing.st"));
+        assertEquals("--save-calibration " + dangling + " is a link to missing.st, which does not exist: "
+                        + "give a file path or fix the link",
+                error(args("analyze", "--save-calibration", dangling.toString())));
+        assertTrue(Files.isSymbolicLink(dangling));
+
+        Path fifo = dir.resolve("fifo");
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo is needed");
+        Path texts = Files.writeString(dir.resolve("texts.txt"), "a\nb\n");
+        assertEquals("--out " + fifo + " is not a regular file: give a file path",
+                error(args("calibrate", "--calib", texts.toString(), "--out", fifo.toString())));
+    }
+
+    @Test
+    void aLinkToAFileIsAcceptedAsAnOutput() throws IOException {
+        Path real = Files.writeString(dir.resolve("real.st"), "old");
+        Path link = Files.createSymbolicLink(dir.resolve("link.st"), real);
+        // the error is the missing model's: the output passed its checks (AtomicFilesTest writes through links)
+        String message = error(args("compress", "--out", link.toString()));
+        assertTrue(message.contains(NO_MODEL) && !message.startsWith("--out"), message);
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("old", Files.readString(real));
+    }
+
+    @Test
+    void aFileOutputEndingInASlashIsRefusedForEveryWriter() throws IOException {
+        String newdir = dir.resolve("newdir") + "/";
+        String expected = " " + newdir + " ends with '/', which names a folder: give a file name";
+        Path texts = Files.writeString(dir.resolve("texts.txt"), "a\nb\n");
+        assertEquals("--out" + expected, error(args("calibrate", "--calib", texts.toString(), "--out", newdir)));
+        assertEquals("--out" + expected, error(args("compress", "--out", newdir)));
+        assertEquals("--save-calibration" + expected, error(args("compress", "--out", dir.resolve("m.st").toString(),
+                "--save-calibration", newdir)));
+        assertEquals("--save-calibration" + expected, error(args("analyze", "--save-calibration", newdir)));
+        assertEquals("--out" + expected, error(args("convert", "--to", "fff", "--out", newdir)));
+        assertEquals("--out" + expected, error(args("demo", "--out", newdir)));
+        assertEquals("--output" + expected, error(args("embed", "--output", newdir)));
+        // an existing folder too
+        assertEquals("--out " + dir + "/ ends with '/', which names a folder: give a file name",
+                error(args("compress", "--out", dir + "/")));
+        assertNothingWritten();
+
+        // a folder output may end with '/': the error is the missing model's
+        String message = error(args("analyze", "--out", newdir));
+        assertTrue(message.contains(NO_MODEL) && !message.startsWith("--out"), message);
+    }
+
+    @Test
+    void anExistingFileThatCannotBeReplacedIsRefusedUpFront() throws Exception {
+        Path locked = Files.writeString(dir.resolve("locked.st"), "keep");
+        // root ignores permission bits, but not the immutable attribute (which makes the final rename fail)
+        assumeTrue(new ProcessBuilder("chattr", "+i", locked.toString()).start().waitFor() == 0,
+                "chattr +i is needed (root, and a file system with attributes)");
+        try {
+            String expected = " " + locked + " cannot be replaced (operation not permitted): give another file or make it writable";
+            assertEquals("--out" + expected, error(args("compress", "--out", locked.toString())));
+            assertEquals("--output" + expected, error(args("embed", "--output", locked.toString())));
+            Path link = Files.createSymbolicLink(dir.resolve("link.st"), locked);
+            assertEquals("--out " + link + " cannot be replaced (operation not permitted): give another file or make it writable",
+                    error(args("convert", "--to", "fff", "--out", link.toString())));
+        } finally {
+            new ProcessBuilder("chattr", "-i", locked.toString()).start().waitFor();
+        }
+        assertEquals("keep", Files.readString(locked));
     }
 
     @Test

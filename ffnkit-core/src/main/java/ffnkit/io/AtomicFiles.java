@@ -6,6 +6,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -25,9 +26,16 @@ import java.util.UUID;
  * run, whose temporary file exists from the start) would otherwise leave up to tens of MB behind.
  * SIGKILL and power loss still can; the name says what such a file is.
  *
- * <p>Temporary files are made by {@link Files#createFile} without attributes, so they, and the
- * renamed targets, get the process's default permissions (umask). {@link Files#createTempFile}
- * would make them 0600, and overwriting a 0644 file would turn it 0600.
+ * <p>A target that is a symbolic link is followed: the temporary file goes next to the file it
+ * points to and is renamed over that one, so the link survives and shows the new content. A target
+ * that a regular file must not replace (a folder, a device such as /dev/null, a pipe, a socket, a
+ * link to nothing) is refused; see {@link #destination}.
+ *
+ * <p>Temporary files are made by {@link Files#createFile} without attributes, so they, and new
+ * targets, get the process's default permissions (umask). {@link Files#createTempFile} would make
+ * them 0600. A file that is replaced keeps its permissions instead: its temporary file gets them
+ * just before the rename, so a private 0600 file does not turn world-readable, and a 0644 one not
+ * private. (The owner is not copied: the replacement belongs to whoever wrote it.)
  */
 public final class AtomicFiles {
 
@@ -71,10 +79,13 @@ public final class AtomicFiles {
         }
     }
 
-    /** Creates an empty temporary file in {@code target}'s folder; commit or discard it. */
+    /**
+     * Creates an empty temporary file in the folder of {@code target} (of the file it links to, for
+     * a link); commit or discard it.
+     */
     public static Path createTemp(Path target) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        Path temp = absolute.resolveSibling("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        Path destination = destination(target);
+        Path temp = destination.resolveSibling("." + destination.getFileName() + "." + UUID.randomUUID() + ".tmp");
         synchronized (LOCK) {
             if (shuttingDown) {
                 throw new OutputFileException("cannot write " + target + ": ffnkit is shutting down");
@@ -82,7 +93,7 @@ public final class AtomicFiles {
             try {
                 Files.createFile(temp);
             } catch (IOException e) {
-                throw writeFailed(target, e);
+                throw writeFailed(target, destination.getParent(), e);
             }
             pending.add(temp);
         }
@@ -91,23 +102,69 @@ public final class AtomicFiles {
 
     /** Renames the complete temporary file over {@code target} (replacing it) and makes the rename durable. */
     public static void commit(Path temp, Path target) throws IOException {
-        Path absolute = target.toAbsolutePath();
+        Path destination = destination(target); // again: the target may have changed while it was written
         synchronized (LOCK) {
             if (!pending.contains(temp)) {
                 // the shutdown hook got there first, or a caller mixed up its files
                 throw new OutputFileException("cannot write " + target + ": its temporary file " + temp + " is gone");
             }
             try {
-                Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE);
+                if (!Files.isSameFile(temp.getParent(), destination.getParent())) {
+                    // a rename into another folder could cross file systems, and is not what createTemp checked
+                    throw new OutputFileException("cannot write " + target + ": it was relinked while being written");
+                }
+                keepPermissions(destination, temp);
+                Files.move(temp, destination, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new OutputFileException("cannot write " + target
                         + " atomically: the file system does not support atomic rename", e);
             } catch (IOException e) {
-                throw writeFailed(target, e);
+                throw writeFailed(target, destination.getParent(), e);
             }
             pending.remove(temp);
         }
-        syncDirectory(absolute.getParent());
+        syncDirectory(destination.getParent());
+    }
+
+    /**
+     * Where writing {@code target} puts its bytes, as an absolute path: the target itself, or the
+     * file a symbolic link points to. Refuses a target that a regular file must not replace.
+     */
+    public static Path destination(Path target) throws OutputFileException {
+        Path absolute = target.toAbsolutePath();
+        if (!Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
+            return absolute; // a new file
+        }
+        boolean link = Files.isSymbolicLink(absolute);
+        if (link && !Files.exists(absolute)) {
+            // writing would replace the link by a file, which is not what the link promised
+            throw new OutputFileException("cannot write " + target + ": it is a link to " + linkText(absolute)
+                    + ", which does not exist");
+        }
+        if (Files.isDirectory(absolute)) {
+            throw new OutputFileException("cannot write " + target + ": it is a folder, not a file");
+        }
+        if (!Files.isRegularFile(absolute)) {
+            // renaming over /dev/null would replace the device for every other program
+            throw new OutputFileException("cannot write " + target + ": it is not a regular file (a device, pipe or socket)");
+        }
+        if (!link) {
+            return absolute;
+        }
+        try {
+            return absolute.toRealPath();
+        } catch (IOException e) {
+            throw writeFailed(target, e);
+        }
+    }
+
+    /** What a link points to, as written in it (maybe relative), for messages. */
+    private static String linkText(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            return "a missing file";
+        }
     }
 
     /** Deletes a temporary file that will not be committed (the write failed); never throws. */
@@ -155,10 +212,14 @@ public final class AtomicFiles {
      * (not the temporary file's) and, where known, what to do about it.
      */
     public static OutputFileException writeFailed(Path target, IOException e) {
+        return writeFailed(target, target.toAbsolutePath().getParent(), e);
+    }
+
+    /** As {@link #writeFailed(Path, IOException)}, for a target written in folder {@code dir} (a link's target's). */
+    private static OutputFileException writeFailed(Path target, Path dir, IOException e) {
         if (e instanceof OutputFileException o) {
             return o;
         }
-        Path dir = target.toAbsolutePath().getParent();
         String problem;
         if (e instanceof NoSuchFileException) {
             problem = "folder " + dir + " does not exist: create it first";
@@ -170,6 +231,18 @@ public final class AtomicFiles {
             problem = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         }
         return new OutputFileException("cannot write " + target + ": " + problem, e);
+    }
+
+    /** Gives {@code temp} the POSIX permissions of the file it will replace, if there is one and the file system has them. */
+    private static void keepPermissions(Path target, Path temp) throws IOException {
+        if (!Files.exists(target)) {
+            return; // a new file: the umask's permissions stand
+        }
+        try {
+            Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(target));
+        } catch (UnsupportedOperationException e) {
+            // no POSIX permissions on this file system (e.g. FAT, Windows): nothing to keep
+        }
     }
 
     /** Makes a rename itself durable; not every platform can open a folder, which is fine to skip. */
