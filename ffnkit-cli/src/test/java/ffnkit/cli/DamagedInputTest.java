@@ -55,12 +55,18 @@ class DamagedInputTest {
         assertFalse(Files.exists(out));
     }
 
-    @Test
-    void analyzeRefusesACalibrationWithNanSums(@TempDir Path dir) throws Exception {
+    /** A real calibration file of the built-in model, from two short texts (a few seconds). */
+    static Path calibrateOnTwoTexts(Path dir) throws java.io.IOException {
         Path texts = Files.writeString(dir.resolve("texts.txt"), "a first calibration text\nand a second one\n");
         Path cal = dir.resolve("cal.safetensors");
         Result made = run("calibrate", "--model", "all-minilm-l6-v2", "--calib", texts.toString(), "--out", cal.toString());
         assertEquals(0, made.code(), made.err());
+        return cal;
+    }
+
+    @Test
+    void analyzeRefusesACalibrationWithNanSums(@TempDir Path dir) throws Exception {
+        Path cal = calibrateOnTwoTexts(dir);
         // written through the real writer, so only the value checks can catch it
         Calibration c = CalibrationFile.read(cal);
         c.layer(2).sumSquares()[7] = Double.NaN;

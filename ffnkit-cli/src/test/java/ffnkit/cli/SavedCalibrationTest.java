@@ -11,7 +11,6 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -26,10 +25,7 @@ class SavedCalibrationTest {
 
     @Test
     void aSavedCopyOfTheCalibratedModelGetsNoModelMismatchWarning(@TempDir Path dir) throws Exception {
-        Path texts = Files.writeString(dir.resolve("texts.txt"), "a first calibration text\nand a second one\n");
-        Path cal = dir.resolve("cal.safetensors");
-        Result made = run("calibrate", "--model", "all-minilm-l6-v2", "--calib", texts.toString(), "--out", cal.toString());
-        assertEquals(0, made.code(), made.err());
+        Path cal = DamagedInputTest.calibrateOnTwoTexts(dir);
         Path copy = dir.resolve("copy.safetensors");
         Path anonymous = dir.resolve("anonymous.safetensors");
         try (EmbeddingModel m = EmbeddingModel.load("all-minilm-l6-v2")) {
