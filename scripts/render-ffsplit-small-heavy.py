@@ -289,7 +289,7 @@ def wordnet_all_table(rule):
             d = [x - y for x, y in zip(nd[a], nd[b])]
             m, se = mean_se(d)
             ch = sum(1 for x in d if abs(x) > 1e-12)
-            print(f"| {label} | {sum(cos[a]) / len(cos[a]):.4f} | {sum(cos[b]) / len(cos[b]):.4f} | {cm:+.4f} ({cse:.4f}) "
+            print(f"| {label} | {sum(cos[a]) / len(cos[a]):.4f} | {sum(cos[b]) / len(cos[b]):.4f} | {cm:+.4f} ({cse:.5f}) "
                   f"| {p01(cos[a]):.4f} | {p01(cos[b]):.4f} | {sum(nd[a]) / len(nd[a]):.4f} | {sum(nd[b]) / len(nd[b]):.4f} "
                   f"| {m:+.4f} ({se:.4f}) | [{m - 1.96 * se:+.4f}, {m + 1.96 * se:+.4f}] | {ch:,} |")
 
