@@ -36,7 +36,7 @@ run() { # name, flags...
   local size limit=()
   # a refit reads the calibration texts again: the same 1,000 as the saved statistics
   [[ " $* " == *" --refit "* ]] && limit=(--calib-limit 1000)
-  size=$(./ffnkit compress --model $MODEL --calibration "$CAL" "${limit[@]}" --out "$OUT/$name.safetensors" --json "$@" 2>/dev/null)
+  size=$(./ffnkit compress --model $MODEL --calibration "$CAL" ${limit[@]+"${limit[@]}"} --out "$OUT/$name.safetensors" --json "$@" 2>/dev/null)
   measure "$name" "$OUT/$name.safetensors" "$size"
 }
 for spec in "svd:" "whiten:--whiten" "whiten-refit:--whiten --refit"; do

@@ -38,7 +38,7 @@ run() { # name, heavy fraction, flags...
   local size limit=()
   # a refit reads the calibration texts again: the same 1,000 as the saved statistics
   [[ " $* " == *" --refit "* ]] && limit=(--calib-limit 1000)
-  size=$(./ffnkit compress --model $MODEL --calibration "$CAL" "${limit[@]}" --out "$OUT/$name.safetensors" --json \
+  size=$(./ffnkit compress --model $MODEL --calibration "$CAL" ${limit[@]+"${limit[@]}"} --out "$OUT/$name.safetensors" --json \
     --heavy "$heavy" "$@" 2>>"$ERR")
   measure "$name" "$heavy" "$OUT/$name.safetensors" "$size"
 }

@@ -76,7 +76,8 @@ if [ ! -s "$OUT/perquery_all.tsv" ]; then
 fi
 # X: the same pairs, and Table A's 25% splits with the largest fidelity gaps, on all of WordNet's
 # 32,324 example sentences as queries (same 48,152 documents): per-query nDCG@10 and per-text cosine
-# to the original model (queries and documents, 80,476 texts), about 3 minutes per model.
+# to the original model (queries and documents, 80,476 texts), about 3 minutes per model. Building
+# that query set reads WordNet itself (Debian package wordnet-base, /usr/share/wordnet).
 wn_all() { # group name, models...
   local group=$1; shift
   [ -s "$OUT/wordnet-all/perquery_$group.tsv" ] && return 0

@@ -47,7 +47,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--max-rows", defaultValue = "20000", paramLabel = "N", description = "FFN input rows per layer kept for distillation (default: ${DEFAULT-VALUE}).")
     int maxRows;
 
-    @Option(names = "--layers", paramLabel = "L[,L...]", description = "Layers to convert, 0-based (default: all).")
+    @Option(names = "--layers", paramLabel = "L[,L...]", description = "Layers to convert, 0-based (default: every layer whose FFN is still dense).")
     String layers;
 
     @Option(names = "--trees", defaultValue = "1", paramLabel = "K", description = "fff: trees per layer (default: ${DEFAULT-VALUE}).")
@@ -147,8 +147,14 @@ final class ConvertCommand implements Callable<Integer> {
             int n = m.encoder().layers().size();
             List<Integer> selected = new ArrayList<>();
             if (layers == null) {
+                // every layer still dense: a model converted before keeps its converted layers
                 for (int l = 0; l < n; l++) {
-                    selected.add(l);
+                    if (m.encoder().layers().get(l).feedForward() instanceof DenseFeedForward) {
+                        selected.add(l);
+                    }
+                }
+                if (selected.isEmpty()) {
+                    throw new UserError("no layer of " + m.name() + " has a dense FFN left to convert: convert the original model");
                 }
             } else {
                 for (String s : layers.split(",")) {
@@ -164,6 +170,10 @@ final class ConvertCommand implements Callable<Integer> {
                     if (selected.contains(l)) {
                         throw new UserError("--layers: layer " + l + " is listed twice in '" + layers + "'");
                     }
+                    if (!(m.encoder().layers().get(l).feedForward() instanceof DenseFeedForward)) {
+                        throw new UserError("layer " + l + " is not a dense FFN (converted or compressed already): "
+                                + "leave it out of --layers, or convert the original model");
+                    }
                     selected.add(l);
                 }
                 if (selected.isEmpty()) {
@@ -178,16 +188,13 @@ final class ConvertCommand implements Callable<Integer> {
             System.err.printf("collecting FFN inputs of %d calibration texts...%n", texts.size());
             float[][] inputs = LookupModelConversion.collectFfnInputs(m, m.tokenize(texts), maxRows);
             int d = m.encoder().config().hidden();
-            // the FFN each selected layer has now (dense, checked below), not layer 0's, which an
+            // the FFN each selected layer has now (dense, checked above), not layer 0's, which an
             // earlier conversion of this model may have replaced
             long flopsBefore = m.encoder().layers().get(selected.get(0)).feedForward().flopsPerToken();
             List<LayerRow> rows = new ArrayList<>();
             List<FeedForward> converted = new ArrayList<>();
             for (int l : selected) {
-                if (!(m.encoder().layers().get(l).feedForward() instanceof DenseFeedForward dense)) {
-                    throw new UserError("layer " + l + " is not a dense FFN (converted or compressed already): "
-                            + "leave it out of --layers, or convert the original model");
-                }
+                DenseFeedForward dense = (DenseFeedForward) m.encoder().layers().get(l).feedForward(); // checked above
                 int r = inputs[l].length / d;
                 System.err.printf("converting layer %d (%d rows)...%n", l, r);
                 if (to.equals("fff")) {

@@ -68,8 +68,16 @@ final class OutputPaths {
      */
     private static void refuseSpecialFile(String flag, Path file) {
         if (Files.isSymbolicLink(file) && !Files.exists(file)) {
-            throw new UserError(flag + " " + file + " is a link to " + linkText(file) + ", which does not exist: "
-                    + "give a file path or fix the link");
+            try {
+                file.toRealPath();
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new UserError(flag + " " + file + " is a link to " + linkText(file) + ", which does not exist: "
+                        + "give a file path or fix the link");
+            } catch (IOException e) {
+                // a loop of links, or a folder on the way that cannot be read
+                throw new UserError(flag + " " + file + " is a link that cannot be followed (" + reason(e)
+                        + "): give a file path or fix the link");
+            }
         }
         if (Files.exists(file) && !Files.isRegularFile(file)) {
             throw new UserError(flag + " " + file + " is not a regular file: give a file path");
@@ -165,15 +173,16 @@ final class OutputPaths {
     }
 
     /**
-     * Opens an existing output for writing (appending nothing), which fails where the final rename
-     * over it would: an immutable file (chattr +i) refuses both even to root in a writable folder.
-     * A write-protected file is refused too, as a shell's '>' would.
+     * Opens an existing output for writing (writing nothing, not truncating), which fails where the
+     * final rename over it would: an immutable (chattr +i) or append-only (+a) file refuses both even
+     * to root in a writable folder. (Append mode would let a +a file through.) A write-protected file
+     * is refused too, as a shell's '>' would.
      */
     private static void checkReplaceable(String flag, Path userPath, Path target) {
         if (!Files.exists(target)) {
             return;
         }
-        try (FileChannel ignored = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+        try (FileChannel ignored = FileChannel.open(target, StandardOpenOption.WRITE)) {
             // opened: replaceable
         } catch (IOException e) {
             throw new UserError(flag + " " + userPath + " cannot be replaced (" + reason(e)

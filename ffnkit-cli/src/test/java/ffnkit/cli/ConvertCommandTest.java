@@ -52,6 +52,18 @@ class ConvertCommandTest {
         assertEquals("ffnkit: error: layer 0 is not a dense FFN (converted or compressed already): leave it out of --layers,"
                 + " or convert the original model", again.err().strip());
 
+        // without --layers, the layers still dense; then none is left
+        Path all = dir.resolve("all.safetensors");
+        Result rest = run("convert", "--model", second.toString(), "--to", "fff", "--trees", "1", "--depth", "1",
+                "--calib-limit", "8", "--max-rows", "64", "--epochs", "1", "--json", "--out", all.toString());
+        assertEquals(0, rest.code(), rest.err());
+        assertEquals("[0, 1, 2, 3, 4, 5]", SavedModel.read(all).info().get("converted_layers"));
+        assertEquals("fff 1x1 on layers [1, 2, 3, 5]; layers [0, 4] converted or compressed earlier",
+                SavedModel.read(all).info().get("method"));
+        Result none = run("convert", "--model", all.toString(), "--to", "fff", "--out", dir.resolve("none.safetensors").toString());
+        assertEquals(1, none.code());
+        assertTrue(none.err().contains("has a dense FFN left to convert"), none.err());
+
         // the converted model runs in embed
         Path in = Files.writeString(dir.resolve("in.txt"), "a converted model still embeds text\n");
         Path out = dir.resolve("out.jsonl");

@@ -163,6 +163,30 @@ class OutputPathsTest {
     }
 
     @Test
+    void anAppendOnlyFileIsRefusedUpFrontToo() throws Exception {
+        Path appendOnly = Files.writeString(dir.resolve("append.st"), "keep");
+        assumeTrue(new ProcessBuilder("chattr", "+a", appendOnly.toString()).start().waitFor() == 0,
+                "chattr +a is needed (root, and a file system with attributes)");
+        try {
+            assertEquals("--output " + appendOnly + " cannot be replaced (operation not permitted): give another file or"
+                    + " make it writable", error(args("embed", "--output", appendOnly.toString())));
+        } finally {
+            new ProcessBuilder("chattr", "-a", appendOnly.toString()).start().waitFor();
+        }
+        assertEquals("keep", Files.readString(appendOnly));
+    }
+
+    @Test
+    void aLoopOfLinksIsNamedAsSuch() throws IOException {
+        Path one = dir.resolve("loop1");
+        Files.createSymbolicLink(one, dir.resolve("loop2"));
+        Files.createSymbolicLink(dir.resolve("loop2"), one);
+        String message = error(args("embed", "--output", one.toString()));
+        assertTrue(message.startsWith("--output " + one + " is a link that cannot be followed (")
+                && message.endsWith("): give a file path or fix the link"), message);
+    }
+
+    @Test
     void unwritableFolderFailsUpFront() throws IOException {
         Path readOnly = Files.createDirectory(dir.resolve("ro"));
         Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));

@@ -131,7 +131,7 @@ public final class Encoder {
         long maxTokens = (Integer.MAX_VALUE - 8) / widest;
         if (tokens > maxTokens) {
             throw new IllegalArgumentException("a batch of " + len.length + " texts has " + tokens
-                    + " tokens, more than one forward pass can hold (" + maxTokens + "): use a smaller batch");
+                    + " tokens, more than one forward pass can hold (" + maxTokens + "): pass fewer texts at once");
         }
     }
 

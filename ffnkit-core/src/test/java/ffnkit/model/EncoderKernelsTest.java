@@ -65,7 +65,7 @@ class EncoderKernelsTest {
         java.util.Arrays.fill(ids, row);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> encoder.hiddenStates(ids));
         assertEquals("a batch of " + (fits + 1) + " texts has " + 40L * (fits + 1) + " tokens, more than one forward"
-                + " pass can hold (" + (Integer.MAX_VALUE - 8) / 256 + "): use a smaller batch", e.getMessage());
+                + " pass can hold (" + (Integer.MAX_VALUE - 8) / 256 + "): pass fewer texts at once", e.getMessage());
     }
 
     /** Two layers, d 64, 4 heads, width 256, vocabulary 50: big enough for several kernel tiles. */
