@@ -29,7 +29,9 @@ final class ModelLoaders {
         }
         String file = path.getFileName().toString();
         if (Files.isRegularFile(path) && file.endsWith(".onnx")) {
-            return loadOnnx(path, maxTokens);
+            // by content first: a saved model renamed to .onnx carries its own tokenizer and would
+            // otherwise fail as "no tokenizer found" or as a corrupt ONNX file
+            return SavedModel.isSavedModel(path) ? loadSaved(path, maxTokens, codecs) : loadOnnx(path, maxTokens);
         }
         if (Files.isDirectory(path) && HfBertFolderLoader.isHfFolder(path)) {
             return loadHfFolder(path, maxTokens);

@@ -179,6 +179,17 @@ class ModelLoadErrorsTest {
     }
 
     @Test
+    void savedModelNamedOnnxLoadsAsTheSavedModelItIs(@TempDir Path dir) throws Exception {
+        // a saved model renamed (or saved) as .onnx, with no tokenizer beside it: it carries its own,
+        // so it must load, not fail with "no tokenizer found" or "not a readable ONNX model"
+        Path f = saved(dir, "model.onnx");
+        try (EmbeddingModel m = EmbeddingModel.load(f.toString())) {
+            assertEquals(16, m.dimension());
+            assertEquals(2, m.encoder().config().layers());
+        }
+    }
+
+    @Test
     void plainSafetensorsFile(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("weights.safetensors");
         new SafetensorsWriter().add("x", new float[] {1}, 1).write(f);
