@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +50,17 @@ public final class BeirFiles {
             qrelsFile = dir.resolve(QRELS_BEIR);
         }
         List<BeirDataset.Query> queries = new ArrayList<>();
-        forEachJsonLine(dir.resolve(QUERIES), (node, where) ->
-                queries.add(new BeirDataset.Query(requiredText(node, "_id", where), requiredText(node, "text", where))));
+        Map<String, Integer> queryLines = new HashMap<>();
+        forEachJsonLine(dir.resolve(QUERIES), (node, where) -> {
+            String id = uniqueId(node, where, "query", queryLines);
+            queries.add(new BeirDataset.Query(id, requiredText(node, "text", where)));
+        });
         List<BeirDataset.Document> corpus = new ArrayList<>();
-        forEachJsonLine(dir.resolve(CORPUS), (node, where) -> corpus.add(new BeirDataset.Document(
-                requiredText(node, "_id", where), optionalText(node, "title", where), requiredText(node, "text", where))));
+        Map<String, Integer> corpusLines = new HashMap<>();
+        forEachJsonLine(dir.resolve(CORPUS), (node, where) -> {
+            String id = uniqueId(node, where, "corpus", corpusLines);
+            corpus.add(new BeirDataset.Document(id, optionalText(node, "title", where), requiredText(node, "text", where)));
+        });
         Map<String, Map<String, Integer>> qrels = readQrels(qrelsFile);
         return new BeirDataset(queries, corpus, qrels);
     }
@@ -191,8 +198,14 @@ public final class BeirFiles {
             throw new DatasetException("file not found: " + file);
         }
         // strict UTF-8: a malformed byte is an error rather than a silent replacement character
-        return new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file),
+        BufferedReader in = new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file),
                 StandardCharsets.UTF_8.newDecoder()));
+        // a byte order mark (as Windows tools write) is not part of the first line
+        in.mark(1);
+        if (in.read() != '\uFEFF') {
+            in.reset();
+        }
+        return in;
     }
 
     private static String requiredText(JsonNode node, String field, String where) {
@@ -204,6 +217,17 @@ public final class BeirFiles {
             throw new DatasetException(where + ": field '" + field + "' is not a string");
         }
         return v.asText(); // BEIR sets sometimes store numeric ids; they are ids all the same
+    }
+
+    /** The line's _id, refused with both line numbers when an earlier line of the same file has it. */
+    private static String uniqueId(JsonNode node, String where, String what, Map<String, Integer> seen) {
+        String id = requiredText(node, "_id", where);
+        int line = Integer.parseInt(where.substring(where.lastIndexOf(':') + 1));
+        Integer first = seen.putIfAbsent(id, line);
+        if (first != null) {
+            throw new DatasetException(where + ": duplicate " + what + " id '" + id + "' (first on line " + first + ")");
+        }
+        return id;
     }
 
     private static String optionalText(JsonNode node, String field, String where) {

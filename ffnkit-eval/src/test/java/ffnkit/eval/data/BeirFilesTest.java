@@ -58,6 +58,20 @@ class BeirFilesTest {
     }
 
     @Test
+    void byteOrderMarkAtTheStartOfEachFileIsIgnored(@TempDir Path dir) throws Exception {
+        // files saved by Windows tools often start with U+FEFF; it is not part of the first line
+        BeirFiles.write(sample(), dir);
+        for (String name : List.of("queries.jsonl", "corpus.jsonl", "qrels.tsv")) {
+            Path f = dir.resolve(name);
+            Files.writeString(f, "\uFEFF" + Files.readString(f));
+        }
+        assertEquals(sample(), BeirFiles.read(dir));
+        Path lines = dir.resolve("texts.txt");
+        Files.writeString(lines, "\uFEFFfirst\nsecond\n");
+        assertEquals(List.of("first", "second"), BeirFiles.readLines(lines));
+    }
+
+    @Test
     void errorsNameTheFileAndLine(@TempDir Path dir) throws Exception {
         BeirFiles.write(sample(), dir);
         Path corpus = dir.resolve("corpus.jsonl");
@@ -68,7 +82,11 @@ class BeirFilesTest {
         assertMessage(dir, corpus + ":2: missing field 'text'");
 
         Files.writeString(corpus, "{\"_id\":\"d1\",\"text\":\"ok\"}\n{\"_id\":\"d1\",\"text\":\"again\"}\n");
-        assertMessage(dir, "duplicate corpus id 'd1'");
+        assertMessage(dir, corpus + ":2: duplicate corpus id 'd1' (first on line 1)");
+        Path queries = dir.resolve("queries.jsonl");
+        BeirFiles.write(sample(), dir);
+        Files.writeString(queries, "{\"_id\":\"q1\",\"text\":\"a\"}\n\n{\"_id\":\"q1\",\"text\":\"b\"}\n");
+        assertMessage(dir, queries + ":3: duplicate query id 'q1' (first on line 1)");
 
         BeirFiles.write(sample(), dir);
         Path qrels = dir.resolve("qrels.tsv");
