@@ -10,7 +10,12 @@ import ffnkit.eval.data.BeirFiles;
 import ffnkit.util.Progress;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
@@ -148,6 +153,7 @@ public final class EvalCommand implements Callable<Integer> {
             data = Home.dataset(DEFAULT_RETRIEVAL_DATA);
         }
         BeirDataset dataset = BeirFiles.read(data);
+        checkJudgements(dataset, err);
         try (TextEmbedder embedder = open(modelOptions.model)) {
             String q = queryPrefix != null ? queryPrefix : embedder.queryPrefix();
             String p = passagePrefix != null ? passagePrefix : embedder.passagePrefix();
@@ -166,6 +172,52 @@ public final class EvalCommand implements Callable<Integer> {
             }
             return out.setAll((ObjectNode) JSON.valueToTree(r));
         }
+    }
+
+    /**
+     * Relevant judgements whose ids match nothing. BEIR scores them silently (an unknown query is
+     * skipped, an unknown document stays relevant but is never found), which hides a qrels file
+     * that belongs to another split or spells its ids differently: say so, and refuse a qrels file
+     * that matches no query at all.
+     */
+    static void checkJudgements(BeirDataset d, PrintWriter err) {
+        Set<String> queryIds = new HashSet<>();
+        d.queries().forEach(q -> queryIds.add(q.id()));
+        Set<String> docIds = new HashSet<>();
+        d.corpus().forEach(doc -> docIds.add(doc.id()));
+        List<String> unknownQueries = new ArrayList<>();
+        Set<String> unknownDocs = new LinkedHashSet<>();
+        int judged = 0;
+        for (var e : d.qrels().entrySet()) {
+            if (e.getValue().values().stream().noneMatch(score -> score >= 1)) {
+                continue;
+            }
+            judged++;
+            if (!queryIds.contains(e.getKey())) {
+                unknownQueries.add(e.getKey());
+                continue;
+            }
+            e.getValue().forEach((doc, score) -> {
+                if (score >= 1 && !docIds.contains(doc)) {
+                    unknownDocs.add(doc);
+                }
+            });
+        }
+        if (judged > 0 && unknownQueries.size() == judged) {
+            throw new UserError("none of the " + judged + " judged query ids in the qrels is in " + BeirFiles.QUERIES
+                    + " (e.g. '" + unknownQueries.get(0) + "'): the qrels' query-id column must hold the _id values of "
+                    + BeirFiles.QUERIES);
+        }
+        if (!unknownQueries.isEmpty()) {
+            err.printf("eval: warning: the qrels name %d judged query id%s not in %s (e.g. '%s'); skipped%n",
+                    unknownQueries.size(), unknownQueries.size() == 1 ? "" : "s", BeirFiles.QUERIES, unknownQueries.get(0));
+        }
+        if (!unknownDocs.isEmpty()) {
+            err.printf("eval: warning: the qrels name %d relevant document id%s not in %s (e.g. '%s'); as in BEIR they "
+                            + "count as relevant but can never be retrieved, which lowers every score%n",
+                    unknownDocs.size(), unknownDocs.size() == 1 ? "" : "s", BeirFiles.CORPUS, unknownDocs.iterator().next());
+        }
+        err.flush();
     }
 
     private ObjectNode fidelity(PrintWriter err) {

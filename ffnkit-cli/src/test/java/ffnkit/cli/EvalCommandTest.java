@@ -184,6 +184,27 @@ class EvalCommandTest {
     }
 
     @Test
+    void judgementsThatNameUnknownQueriesOrDocumentsAreReported(@TempDir Path dir) throws Exception {
+        // ids that do not match (a typo, another split's qrels) used to change the scores silently
+        Path data = dataset(dir);
+        Files.writeString(data.resolve("qrels.tsv"), "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\tdX\t1\nqZ\td1\t1\n");
+        var r = run(name -> new Letters(), "--data", data.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(0.5, new ObjectMapper().readTree(r.out()).get("ndcg_at_10").asDouble(), 1e-9,
+                "as BEIR: a judged document missing from the corpus still counts as relevant");
+        assertTrue(r.err().contains("1 judged query id not in queries.jsonl (e.g. 'qZ')"), r.err());
+        assertTrue(r.err().contains("1 relevant document id not in corpus.jsonl (e.g. 'dX')"), r.err());
+
+        Letters quiet = new Letters();
+        var clean = run(name -> quiet, "--data", dataset(dir.resolve("clean")).toString());
+        assertFalse(clean.err().contains("warning"), clean.err());
+
+        Files.writeString(data.resolve("qrels.tsv"), "query-id\tcorpus-id\tscore\nQ1\td1\t1\n");
+        assertError(run(name -> new Letters(), "--data", data.toString()), 1,
+                "none of the 1 judged query ids in the qrels is in queries.jsonl (e.g. 'Q1')");
+    }
+
+    @Test
     void clearErrors(@TempDir Path dir) {
         Function<String, TextEmbedder> open = name -> new Letters();
         assertError(run(open, "--task", "fidelity", "--data", dir.toString()), 1, "--reference");
