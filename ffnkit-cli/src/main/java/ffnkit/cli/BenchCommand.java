@@ -64,6 +64,21 @@ final class BenchCommand implements Callable<Integer> {
                     throw new UserError("--seq " + s + " is out of range: this model takes 3 to " + max + " tokens");
                 }
             }
+            if (base != null) {
+                // the baseline runs on the first model's token ids: say so now, not after the first model's warm-up
+                var bc = base.encoder().config();
+                for (int s : seqList) {
+                    if (s > bc.maxPositions()) {
+                        throw new UserError("--seq " + s + " is out of range for the --vs-model " + vsModel + ": it takes 3 to "
+                                + bc.maxPositions() + " tokens; lower --seq or compare with a model of as many positions");
+                    }
+                }
+                if (bc.vocabSize() < m.encoder().config().vocabSize()) {
+                    throw new UserError("--vs-model " + vsModel + " has a vocabulary of " + bc.vocabSize()
+                            + " tokens, fewer than the " + m.encoder().config().vocabSize() + " of " + m.name()
+                            + " whose token ids it would run on: compare models that share a tokenizer");
+                }
+            }
             int[] stream = tokenStream(m, 3000);
             OrtEncoder ort = vsOrt ? new OrtEncoder(m.readOnnxSource(), threads) : null;
             List<ModelBench.Result> results = new ArrayList<>();
