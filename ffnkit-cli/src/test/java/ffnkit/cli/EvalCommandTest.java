@@ -205,6 +205,16 @@ class EvalCommandTest {
     }
 
     @Test
+    void fidelityRefusesModelsOfDifferentDimensionsBeforeEmbeddingTheFile(@TempDir Path dir) throws Exception {
+        Path texts = Files.writeString(dir.resolve("texts.txt"), "apple\nbanana\ncherry\n");
+        Letters wide = new Letters();
+        Function<String, TextEmbedder> open = name -> name.equals("wide") ? wide : batch -> new float[batch.size()][3];
+        var r = run(open, "--model", "wide", "--reference", "narrow", "--task", "fidelity", "--data", texts.toString());
+        assertError(r, 1, "--model wide gives 26-dimensional embeddings, --reference narrow 3-dimensional");
+        assertTrue(wide.seen.size() <= 1, "checked on one text, not after the whole file: " + wide.seen);
+    }
+
+    @Test
     void clearErrors(@TempDir Path dir) {
         Function<String, TextEmbedder> open = name -> new Letters();
         assertError(run(open, "--task", "fidelity", "--data", dir.toString()), 1, "--reference");
