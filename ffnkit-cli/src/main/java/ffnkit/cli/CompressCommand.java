@@ -56,6 +56,14 @@ final class CompressCommand implements Callable<Integer> {
             var c = m.encoder().config();
             if (matchParams != null) {
                 try (EmbeddingModel target = EmbeddingModel.load(matchParams.toString())) {
+                    var tc = target.encoder().config();
+                    if (tc.layers() != c.layers() || tc.hidden() != c.hidden() || tc.intermediate() != c.intermediate()) {
+                        // another shape's budget is meaningless here (it was clamped to rank 1 or 2 bits silently)
+                        throw new UserError("--match-params " + matchParams + " has " + tc.layers() + " layers, d "
+                                + tc.hidden() + ", FFN " + tc.intermediate() + " but " + m.name() + " has " + c.layers()
+                                + ", " + c.hidden() + ", " + c.intermediate()
+                                + ": give a model compressed from the same original as --model");
+                    }
                     options = Compressor.matchBudget(options, c.layers(), c.hidden(), c.intermediate(),
                             Compressor.ffnParameters(target.encoder()), Compressor.ffnBytes(target.encoder()));
                 }

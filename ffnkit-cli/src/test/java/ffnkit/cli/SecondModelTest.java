@@ -15,8 +15,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** bench --vs-model feeds the baseline the first model's token ids: a baseline that cannot take them is refused up front. */
-class BenchVsModelTest {
+/** A second model given for comparison (bench --vs-model, compress --match-params) that cannot serve is refused up front. */
+class SecondModelTest {
 
     private static Path baseline(Path dir, String name, int vocab, int positions) throws Exception {
         Path file = dir.resolve(name);
@@ -53,5 +53,17 @@ class BenchVsModelTest {
         String msg = error("bench", "--vs-model", base.toString(), "--batch", "1", "--seq", "8", "--repetitions", "1",
                 "--warmup", "0");
         assertTrue(msg.contains("--vs-model") && msg.contains("1000") && msg.contains("30522"), msg);
+    }
+
+    @Test
+    void matchParamsOfAModelOfAnotherShapeIsRefused(@TempDir Path dir) throws Exception {
+        // the budget of a 16-wide model was clamped to rank 1 for all-MiniLM-L6-v2 and saved without a word
+        Path other = baseline(dir, "other.safetensors", 30522, 512);
+        Path texts = java.nio.file.Files.writeString(dir.resolve("texts.txt"), "a first text\nand a second one\n");
+        Path out = dir.resolve("out.safetensors");
+        String msg = error("compress", "--calib", texts.toString(), "--out", out.toString(), "--heavy", "0",
+                "--match-params", other.toString());
+        assertTrue(msg.contains("--match-params") && msg.contains("1 layers, d 16") && msg.contains("6, 384, 1536"), msg);
+        assertTrue(!java.nio.file.Files.exists(out));
     }
 }
