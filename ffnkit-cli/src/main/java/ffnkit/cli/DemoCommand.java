@@ -96,6 +96,12 @@ final class DemoCommand implements Callable<Integer> {
         calibration.checkSave(model);
         calibration.refuseOverlap("--out", out); // (none without --out)
         try (EmbeddingModel original = model.open(); EmbeddingModel compressed = model.open()) {
+            int positions = original.encoder().config().maxPositions();
+            if (positions < 128) {
+                // checked now: the timing comes last, after minutes of compression and evaluation
+                throw new UserError("demo times batches of 8 x 128 tokens and " + original.name() + " takes at most "
+                        + positions + ": use ffnkit compress, eval and bench --seq " + positions + " instead");
+            }
             Progress progress = Progress.stderr();
             Calibration cal = calibration.obtain(compressed, compress.needsActivationGram());
             List<int[]> refitIds = options.refit() ? calibration.tokenizedTexts(compressed) : List.of();
@@ -119,18 +125,25 @@ final class DemoCommand implements Callable<Integer> {
             RetrievalResult after = Evaluation.retrieval(new ModelEmbedder(compressed), data, ro, progress);
 
             int threads = Parallel.shared().threads();
-            System.err.printf("demo: timing batch 8 x 128 tokens, %d threads (ours dense, ours compressed, ONNX Runtime)...%n", threads);
+            // a Hugging Face folder (or a saved model made from one) has no ONNX file for ONNX Runtime to run
+            boolean withOrt = original.onnxSourceName() != null;
+            System.err.printf("demo: timing batch 8 x 128 tokens, %d threads (ours dense, ours compressed%s)...%n", threads,
+                    withOrt ? ", ONNX Runtime" : "; no ONNX original, so no ONNX Runtime");
             int[][] ids = BenchCommand.realIds(original, BenchCommand.tokenStream(original, 400), 8, 128);
             ModelBench.Result dense;
             ModelBench.Result fast;
-            try (OrtEncoder ort = new OrtEncoder(original.readOnnxSource(), threads)) {
+            try (OrtEncoder ort = withOrt ? new OrtEncoder(original.readOnnxSource(), threads) : null) {
                 dense = ModelBench.run(original.encoder(), ort, ids, threads, 2, 7);
                 fast = ModelBench.run(compressed.encoder(), null, ids, threads, 2, 7);
             }
+            this.withOrt = withOrt;
             print(original.name(), options, size, fidelity, before, after, data.corpus().size(), dense, fast);
         }
         return 0;
     }
+
+    /** Whether ONNX Runtime was timed (the model has an ONNX original); otherwise its keys are null. */
+    private boolean withOrt = true;
 
     private void print(String name, Compressor.Options o, Compressor.Report size, Fidelity.Summary f, RetrievalResult before,
                        RetrievalResult after, int corpus, ModelBench.Result dense, ModelBench.Result fast) throws Exception {
@@ -156,9 +169,17 @@ final class DemoCommand implements Callable<Integer> {
             n.put("retrieval_corpus", corpus);
             n.put("dense_ms", dense.ms());
             n.put("ms", fast.ms());
-            n.put("ort_ms", dense.ortMs());
+            if (withOrt) {
+                n.put("ort_ms", dense.ortMs());
+            } else {
+                n.putNull("ort_ms");
+            }
             n.put("speedup_vs_dense", speedupVsDense);
-            n.put("speedup_vs_ort", speedupVsOrt);
+            if (withOrt) {
+                n.put("speedup_vs_ort", speedupVsOrt);
+            } else {
+                n.putNull("speedup_vs_ort");
+            }
             System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(n));
             return;
         }
@@ -176,8 +197,10 @@ final class DemoCommand implements Callable<Integer> {
                 String.format("%+.4f", after.mrrAt10() - before.mrrAt10()));
         t.row("ms per batch 8x128 (ours)", String.format("%.1f", dense.ms()), String.format("%.1f", fast.ms()),
                 String.format("%.2fx speed", speedupVsDense));
-        t.row("ms per batch 8x128 (ONNX Runtime)", String.format("%.1f", dense.ortMs()), "",
-                String.format("%.2fx speed vs ORT", speedupVsOrt));
+        if (withOrt) {
+            t.row("ms per batch 8x128 (ONNX Runtime)", String.format("%.1f", dense.ortMs()), "",
+                    String.format("%.2fx speed vs ORT", speedupVsOrt));
+        }
         System.out.print(t);
     }
 }
