@@ -68,6 +68,14 @@ public final class Main implements Runnable {
         // saved models may hold fast feedforward or LookupFFN slots: make their codecs known
         ffnkit.compress.SlotKinds.registerAll();
         hideSaveCalibrationFromCalibrate(cli);
+        // "" (an unset shell variable) is the current folder to Path.of: refuse it as the flag's value
+        // instead of failing later with "No such device" or a file name with no folder
+        cli.registerConverter(java.nio.file.Path.class, s -> {
+            if (s.isEmpty()) {
+                throw new CommandLine.TypeConversionException("the path is empty: give a file or folder name");
+            }
+            return java.nio.file.Path.of(s);
+        });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("ffnkit: error: " + describe(e));
             if (System.getenv("FFNKIT_DEBUG") != null) {

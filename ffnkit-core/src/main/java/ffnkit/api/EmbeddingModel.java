@@ -62,6 +62,11 @@ public final class EmbeddingModel implements AutoCloseable {
      *               that knows every compressed kind
      */
     public static EmbeddingModel load(String nameOrPath, int maxTokens, FeedForwardCodecs codecs) {
+        if (nameOrPath.isEmpty()) {
+            // Path.of("") is the current folder, which would fail as "cannot tell the format of "
+            throw new ModelFormatException("the model name is empty: give a built-in model name ("
+                    + String.join(", ", BuiltinModel.ALL.stream().map(BuiltinModel::name).toList()) + ") or a path");
+        }
         var builtin = BuiltinModel.find(nameOrPath);
         if (builtin.isPresent()) {
             return loadBuiltin(builtin.get(), maxTokens);
