@@ -95,6 +95,10 @@ public final class SafetensorsFile implements AutoCloseable {
      * @throws IOException          if it cannot be read at all (missing, permissions)
      */
     public static SafetensorsFile open(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            // FileChannel.open would fail with the bare "No such device"
+            throw new ModelFormatException(path + " is a folder: give the .safetensors file itself");
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();

@@ -25,6 +25,13 @@ class SafetensorsTest {
     Path dir;
 
     @Test
+    void aFolderIsNamedAsSuch(@TempDir Path dir) {
+        // FileChannel.open on a folder fails with "IOException: No such device" (e.g. compress --calibration DIR)
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafetensorsFile.open(dir));
+        assertEquals(dir + " is a folder: give the .safetensors file itself", e.getMessage());
+    }
+
+    @Test
     void f32TensorsAndMetadataRoundTrip() throws IOException {
         float[] a = {1f, -2.5f, 3.25f, Float.MIN_VALUE, Float.MAX_VALUE, -0f};
         float[] b = {0.1f, 0.2f, 0.3f, Float.NaN};
