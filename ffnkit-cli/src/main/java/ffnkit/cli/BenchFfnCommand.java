@@ -74,6 +74,9 @@ final class BenchFfnCommand implements Callable<Integer> {
             System.out.println(json ? FffLayerBench.toJson(results, d, width, t) : FffLayerBench.toTable(results));
         } else {
             int[] ht = pair(lookup, "--lookup");
+            if (ht[1] > 16) {
+                throw new UserError("--lookup " + lookup + ": TAU must be 1 to 16 (tables of 2^TAU rows), got " + ht[1]);
+            }
             LookupShape.ProjectionKind kind = LookupShape.ProjectionKind.parse(projection);
             LookupLayerBench.Config base = LookupLayerBench.Config.of(d, width, ht[0], ht[1], counts, t);
             LookupLayerBench.Config c = new LookupLayerBench.Config(d, width, ht[0], ht[1], kind, base.blockSize(), counts,

@@ -36,6 +36,8 @@ class FlagValidationTest {
                 bad(BenchFfnCommand::new, "--tokens", "--fff", "1x4", "--tokens", "100000000"),
                 bad(BenchFfnCommand::new, "--width", "--fff", "1x4", "--tokens", "1", "--width", "100000000"),
                 bad(BenchFfnCommand::new, "--tokens", "--fff", "1x4", "--tokens", ","),
+                // "tau must be in 1..16" named no flag
+                bad(BenchFfnCommand::new, "--lookup", "--lookup", "8x40", "--tokens", "1"),
                 bad(BenchFfnCommand::new, "--table-format", "--fff", "1x4", "--tokens", "1", "--table-format", "bf16"),
                 bad(BenchCommand::new, "--batch", "--batch", ",", "--seq", "8"),
                 bad(BenchCommand::new, "--max-tokens", "--max-tokens", "4", "--seq", "8"),
@@ -87,7 +89,7 @@ class FlagValidationTest {
      * then report the missing model instead of the flag.
      */
     private static String[] withMissingModel(String[] args) {
-        if (args.length > 0 && (args[0].equals("wordnet") || Arrays.asList(args).contains("--fff"))) {
+        if (args.length > 0 && (args[0].equals("wordnet") || Arrays.asList(args).contains("--fff") || Arrays.asList(args).contains("--lookup"))) {
             return args;
         }
         String[] a = Arrays.copyOf(args, args.length + 2);
