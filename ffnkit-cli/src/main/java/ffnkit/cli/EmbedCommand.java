@@ -56,6 +56,13 @@ final class EmbedCommand implements Callable<Integer> {
                     }
                     w.write(line.append("]}\n").toString());
                 }
+                if (output == null) {
+                    // System.out swallows a broken pipe (`embed ... | head -1`): stop embedding for nobody
+                    w.flush();
+                    if (System.out.checkError()) {
+                        return 0;
+                    }
+                }
             }
             out.commit();
         }

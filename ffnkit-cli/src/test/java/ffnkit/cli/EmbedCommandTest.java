@@ -52,6 +52,37 @@ class EmbedCommandTest {
     }
 
     @Test
+    void stopsWhenStdoutIsClosed(@TempDir Path dir) throws Exception {
+        // `ffnkit embed --input big.txt | head -1`: System.out swallows the broken pipe, so embed
+        // used to go on embedding the whole file for nobody
+        Path in = Files.writeString(dir.resolve("in.txt"), "a short text\n".repeat(400));
+        int[] writes = {0};
+        java.io.OutputStream closedPipe = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                writes[0]++;
+                throw new java.io.IOException("Broken pipe");
+            }
+        };
+        java.io.PrintStream saved = System.out;
+        int code;
+        try {
+            System.setOut(new java.io.PrintStream(closedPipe, false, StandardCharsets.UTF_8));
+            code = Main.run("embed", "--input", in.toString(), "--batch", "1");
+        } finally {
+            System.setOut(saved);
+        }
+        assertEquals(0, code);
+        // the first chunk of 8 lines reaches the stream in a few pieces; all 400 lines took over 200
+        assertTrue(writes[0] <= 10, "stopped after the first failed write, not after " + writes[0]);
+    }
+
+    @Test
     void inputCanBeOverwrittenInPlaceAndTheOutputKeepsNormalPermissions(@TempDir Path dir) throws Exception {
         // what the process's umask gives a new file (AtomicOutput once made outputs 0600 via createTempFile)
         var normal = Files.getPosixFilePermissions(Files.createFile(dir.resolve("reference")));
