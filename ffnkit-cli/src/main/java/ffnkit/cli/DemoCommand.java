@@ -136,17 +136,14 @@ final class DemoCommand implements Callable<Integer> {
                 dense = ModelBench.run(original.encoder(), ort, ids, threads, 2, 7);
                 fast = ModelBench.run(compressed.encoder(), null, ids, threads, 2, 7);
             }
-            this.withOrt = withOrt;
-            print(original.name(), options, size, fidelity, before, after, data.corpus().size(), dense, fast);
+            print(original.name(), options, size, fidelity, before, after, data.corpus().size(), dense, fast, withOrt);
         }
         return 0;
     }
 
-    /** Whether ONNX Runtime was timed (the model has an ONNX original); otherwise its keys are null. */
-    private boolean withOrt = true;
-
     private void print(String name, Compressor.Options o, Compressor.Report size, Fidelity.Summary f, RetrievalResult before,
-                       RetrievalResult after, int corpus, ModelBench.Result dense, ModelBench.Result fast) throws Exception {
+                       RetrievalResult after, int corpus, ModelBench.Result dense, ModelBench.Result fast,
+                       boolean withOrt) throws Exception {
         double speedupVsDense = dense.ms() / fast.ms();
         double speedupVsOrt = dense.ortMs() / fast.ms();
         if (json) {
