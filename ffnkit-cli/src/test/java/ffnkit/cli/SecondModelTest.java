@@ -39,19 +39,23 @@ class SecondModelTest {
         return err.toString();
     }
 
+    /** The shortest bench run of the built-in model against {@code base}: it must fail before timing. */
+    private static String benchAgainst(Path base, int seq) {
+        return error("bench", "--vs-model", base.toString(), "--batch", "1", "--seq", Integer.toString(seq),
+                "--repetitions", "1", "--warmup", "0");
+    }
+
     @Test
     void baselineWithFewerPositionsIsNamedBeforeAnyTiming(@TempDir Path dir) throws Exception {
         Path base = baseline(dir, "short.safetensors", 30522, 20);
-        String msg = error("bench", "--vs-model", base.toString(), "--batch", "1", "--seq", "32", "--repetitions", "1",
-                "--warmup", "0");
+        String msg = benchAgainst(base, 32);
         assertTrue(msg.contains("--seq 32") && msg.contains("--vs-model") && msg.contains("3 to 20"), msg);
     }
 
     @Test
     void baselineWithASmallerVocabularyIsNamed(@TempDir Path dir) throws Exception {
         Path base = baseline(dir, "small-vocab.safetensors", 1000, 512);
-        String msg = error("bench", "--vs-model", base.toString(), "--batch", "1", "--seq", "8", "--repetitions", "1",
-                "--warmup", "0");
+        String msg = benchAgainst(base, 8);
         assertTrue(msg.contains("--vs-model") && msg.contains("1000") && msg.contains("30522"), msg);
     }
 
