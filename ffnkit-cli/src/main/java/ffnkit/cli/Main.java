@@ -27,11 +27,16 @@ import java.io.UncheckedIOException;
                 DataCommand.class,
                 CommandLine.HelpCommand.class
         })
-public final class Main implements Runnable {
+public final class Main implements java.util.concurrent.Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** No command given: a usage error, as for `ffnkit data` (`ffnkit --help` is the way to ask for help). */
     @Override
-    public void run() {
-        new CommandLine(this).usage(System.out);
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
     }
 
     public static void main(String[] args) {
@@ -121,7 +126,8 @@ public final class Main implements Runnable {
             return e.getClass().getSimpleName() + ": " + e.getMessage();
         }
         if (e instanceof OutOfMemoryError) {
-            return "out of memory: lower --batch, or give the JVM more heap with FFNKIT_JAVA_OPTS=-Xmx16g";
+            return "out of memory: give smaller inputs (or a lower --batch where the command has one),"
+                    + " or give the JVM more heap with FFNKIT_JAVA_OPTS=-Xmx16g";
         }
         return e.getClass().getSimpleName() + ": " + e.getMessage() + " (unexpected; rerun with FFNKIT_DEBUG=1 and report it)";
     }

@@ -28,6 +28,20 @@ class HelpTest {
     }
 
     @Test
+    void noCommandIsAUsageErrorLikeDataWithoutItsSubcommand() {
+        for (String[] args : new String[][] {{}, {"data"}}) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            assertEquals(2, Main.run(new PrintWriter(out), new PrintWriter(err), args), String.join(" ", args));
+            assertEquals("", out.toString());
+            assertTrue(err.toString().startsWith("Usage: ffnkit"), err.toString());
+        }
+        StringWriter out = new StringWriter();
+        assertEquals(0, Main.run(new PrintWriter(out), new PrintWriter(new StringWriter()), "--help"));
+        assertTrue(out.toString().startsWith("Usage: ffnkit"), out.toString());
+    }
+
+    @Test
     void subcommandsOfSubcommandsToo() {
         StringWriter out = new StringWriter();
         int code = Main.run(new PrintWriter(out), new PrintWriter(new StringWriter()), "data", "wordnet", "--help");
