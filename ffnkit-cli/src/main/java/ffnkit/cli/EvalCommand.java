@@ -222,6 +222,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     private ObjectNode fidelity(PrintWriter err) {
         var texts = BeirFiles.readLines(data);
+        if (texts.isEmpty()) {
+            throw new UserError("--data " + data + " has no texts to compare: give a file with one text per line");
+        }
         try (TextEmbedder m = open(modelOptions.model); TextEmbedder r = open(reference)) {
             if (!texts.isEmpty()) {
                 // on one text first: a mismatch found after embedding the whole file with both costs minutes

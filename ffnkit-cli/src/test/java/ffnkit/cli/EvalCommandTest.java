@@ -215,6 +215,13 @@ class EvalCommandTest {
     }
 
     @Test
+    void fidelityOnAFileWithoutTextsNamesTheFile(@TempDir Path dir) throws Exception {
+        Path empty = java.nio.file.Files.writeString(dir.resolve("empty.txt"), "\n\n");
+        assertError(run(name -> new Letters(), "--reference", "r", "--task", "fidelity", "--data", empty.toString()), 1,
+                "--data " + empty + " has no texts to compare: give a file with one text per line");
+    }
+
+    @Test
     void clearErrors(@TempDir Path dir) {
         Function<String, TextEmbedder> open = name -> new Letters();
         assertError(run(open, "--task", "fidelity", "--data", dir.toString()), 1, "--reference");

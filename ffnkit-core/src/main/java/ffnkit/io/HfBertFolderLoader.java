@@ -60,6 +60,15 @@ public final class HfBertFolderLoader {
             throw new ModelFormatException(folder + " is not a folder: give a Hugging Face model folder with "
                     + CONFIG + " and " + WEIGHTS);
         }
+        try {
+            return loadChecked(folder);
+        } catch (ModelFormatException e) {
+            // the messages name the file ("config.json has ..."); with several models around, name the folder too
+            throw e.getMessage().startsWith(folder.toString()) ? e : new ModelFormatException(folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static BertWeights loadChecked(Path folder) throws IOException {
         BertConfig config = readConfig(folder);
         Path weights = folder.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {

@@ -84,7 +84,7 @@ class HfBertFolderLoaderTest {
         writeFolder(dir, original, "", false, SafetensorsDType.F32);
         Files.writeString(dir.resolve("config.json"), configJson(config).replace("\"gelu\"", "\"gelu_new\""));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfBertFolderLoader.load(dir));
-        assertEquals("config.json has hidden_act 'gelu_new': only exact erf GELU ('gelu') is supported", e.getMessage());
+        assertEquals(dir + ": config.json has hidden_act 'gelu_new': only exact erf GELU ('gelu') is supported", e.getMessage());
     }
 
     @Test
@@ -92,7 +92,7 @@ class HfBertFolderLoaderTest {
         writeFolder(dir, original, "", false, SafetensorsDType.F32);
         rewriteWithout(dir, "encoder.layer.1.intermediate.dense.bias");
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfBertFolderLoader.load(dir));
-        assertTrue(e.getMessage().startsWith("model.safetensors is missing tensor 'encoder.layer.1.intermediate.dense.bias'"),
+        assertTrue(e.getMessage().startsWith(dir + ": model.safetensors is missing tensor 'encoder.layer.1.intermediate.dense.bias'"),
                 e.getMessage());
     }
 
@@ -101,7 +101,7 @@ class HfBertFolderLoaderTest {
         writeFolder(dir, original, "", false, SafetensorsDType.F32);
         Files.writeString(dir.resolve("config.json"), configJson(config).replace("\"intermediate_size\":32", "\"intermediate_size\":33"));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfBertFolderLoader.load(dir));
-        assertEquals("model.safetensors: tensor 'encoder.layer.0.intermediate.dense.weight' has shape [32, 16], "
+        assertEquals(dir + ": model.safetensors: tensor 'encoder.layer.0.intermediate.dense.weight' has shape [32, 16], "
                 + "expected [33, 16] from config.json", e.getMessage());
     }
 
@@ -118,7 +118,7 @@ class HfBertFolderLoaderTest {
         writeFolder(dir, original, "", false, SafetensorsDType.F32);
         Files.writeString(dir.resolve("config.json"), configJson(config).replace("\"model_type\":\"bert\"", "\"model_type\":\"roberta\""));
         assertTrue(assertThrows(ModelFormatException.class, () -> HfBertFolderLoader.load(dir)).getMessage()
-                .startsWith("config.json has model_type 'roberta'"));
+                .startsWith(dir + ": config.json has model_type 'roberta'"));
         Files.writeString(dir.resolve("config.json"), configJson(config));
         Files.delete(dir.resolve("model.safetensors"));
         Files.writeString(dir.resolve("pytorch_model.bin"), "x");
