@@ -74,8 +74,8 @@ if [ ! -s "$OUT/perquery_all.tsv" ]; then
   tool scripts/PerQuery.java 3000 100000 "$OUT/perquery_all.tsv.tmp" $MODEL "${pairs[@]}" 2>>"$ERR"
   mv "$OUT/perquery_all.tsv.tmp" "$OUT/perquery_all.tsv"
 fi
-# X: the same pairs, and Table A's 25% splits with the largest fidelity gaps, on all of WordNet's
-# 32,324 example sentences as queries (same 48,152 documents): per-query nDCG@10 and per-text cosine
+# X: the same pairs, and Table A's 25% splits with the largest fidelity gaps, on all 32,324 eligible
+# WordNet synsets as queries (their definitions; same 48,152 example sentences as documents): per-query nDCG@10 and per-text cosine
 # to the original model (queries and documents, 80,476 texts), about 3 minutes per model. Building
 # that query set reads WordNet itself (Debian package wordnet-base, /usr/share/wordnet).
 wn_all() { # group name, models...
