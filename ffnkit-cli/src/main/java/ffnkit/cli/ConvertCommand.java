@@ -145,14 +145,15 @@ final class ConvertCommand implements Callable<Integer> {
         OutputPaths.refuseInput("--out", out, "--calib", calib);
         try (EmbeddingModel m = model.open()) {
             int n = m.encoder().layers().size();
+            // a model converted (or compressed) before keeps those layers; only dense ones can be converted
+            List<Integer> denseLayers = new ArrayList<>();
+            List<Integer> earlier = new ArrayList<>();
+            for (int l = 0; l < n; l++) {
+                (m.encoder().layers().get(l).feedForward() instanceof DenseFeedForward ? denseLayers : earlier).add(l);
+            }
             List<Integer> selected = new ArrayList<>();
             if (layers == null) {
-                // every layer still dense: a model converted before keeps its converted layers
-                for (int l = 0; l < n; l++) {
-                    if (m.encoder().layers().get(l).feedForward() instanceof DenseFeedForward) {
-                        selected.add(l);
-                    }
-                }
+                selected.addAll(denseLayers);
                 if (selected.isEmpty()) {
                     throw new UserError("no layer of " + m.name() + " has a dense FFN left to convert: convert the original model");
                 }
@@ -170,7 +171,7 @@ final class ConvertCommand implements Callable<Integer> {
                     if (selected.contains(l)) {
                         throw new UserError("--layers: layer " + l + " is listed twice in '" + layers + "'");
                     }
-                    if (!(m.encoder().layers().get(l).feedForward() instanceof DenseFeedForward)) {
+                    if (!denseLayers.contains(l)) {
                         throw new UserError("layer " + l + " is not a dense FFN (converted or compressed already): "
                                 + "leave it out of --layers, or convert the original model");
                     }
@@ -230,14 +231,9 @@ final class ConvertCommand implements Callable<Integer> {
             String method = to.equals("fff") ? "fff " + trees + "x" + depth : "lookup " + tables + "x" + bits + " " + projection
                     + (bf16Tables ? " bf16" : "")
                     + (softBuckets > 0 ? " soft" + softBuckets : "");
-            // a model converted before keeps those layers: the file lists every layer that is not dense
-            List<Integer> notDense = new ArrayList<>();
-            for (int l = 0; l < n; l++) {
-                if (!(m.encoder().layers().get(l).feedForward() instanceof DenseFeedForward)) {
-                    notDense.add(l);
-                }
-            }
-            List<Integer> earlier = notDense.stream().filter(l -> !selected.contains(l)).toList();
+            // the file lists every layer that is not dense: the earlier ones and those converted now
+            java.util.SortedSet<Integer> notDense = new java.util.TreeSet<>(earlier);
+            notDense.addAll(selected);
             info.put("method", earlier.isEmpty() ? method : method + " on layers " + selected + "; layers " + earlier
                     + " converted or compressed earlier");
             info.put("converted_layers", notDense.toString());
