@@ -4,6 +4,7 @@ import ffnkit.io.ModelFormatException;
 import ffnkit.io.SafetensorsDType;
 import ffnkit.io.SafetensorsFile;
 import ffnkit.io.SafetensorsWriter;
+import ffnkit.io.SavedModel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Calibration statistics on disk: a safetensors file (sums in F64, so nothing is lost) with
@@ -21,8 +21,8 @@ import java.util.Locale;
 public final class CalibrationFile {
 
     static final String FORMAT = "ffnkit-calibration/1";
-    /** CRC32C of the data section; optional, so files written before it was added still load. */
-    static final String KEY_CHECKSUM = "ffnkit.checksum";
+    /** CRC32C of the data section, as in saved models; optional, so files written before it was added still load. */
+    static final String KEY_CHECKSUM = SavedModel.KEY_CHECKSUM;
 
     private CalibrationFile() {
     }
@@ -52,7 +52,7 @@ public final class CalibrationFile {
                 out.addRaw(p + "activation_sum", SafetensorsDType.F64, doubles(s.activationSum()), s.width());
             }
         }
-        out.metadata(KEY_CHECKSUM, checksumString(out.dataChecksum()));
+        out.metadata(KEY_CHECKSUM, SavedModel.checksumString(out.dataChecksum()));
         out.write(file);
     }
 
@@ -106,15 +106,11 @@ public final class CalibrationFile {
         if (stored == null) {
             return;
         }
-        String actual = checksumString(in.dataChecksum());
+        String actual = SavedModel.checksumString(in.dataChecksum());
         if (!stored.equals(actual)) {
             throw new ModelFormatException(file + " is corrupt: checksum mismatch in the data section (stored " + stored
                     + ", computed " + actual + "): re-run ffnkit calibrate");
         }
-    }
-
-    private static String checksumString(long crc) {
-        return String.format(Locale.ROOT, "crc32c:%08x", crc);
     }
 
     private static byte[] doubles(double[] v) {

@@ -396,7 +396,8 @@ public final class SavedModel {
         return new LayerNorm(in.floats(name + "gamma", d), in.floats(name + "beta", d), eps);
     }
 
-    private static String checksumString(long crc) {
+    /** The checksum as stored in metadata, "crc32c:xxxxxxxx"; calibration files use the same form. */
+    public static String checksumString(long crc) {
         return CHECKSUM_ALGORITHM + String.format(Locale.ROOT, "%08x", crc);
     }
 
