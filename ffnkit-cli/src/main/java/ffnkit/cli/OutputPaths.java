@@ -71,7 +71,7 @@ final class OutputPaths {
             try {
                 file.toRealPath();
             } catch (java.nio.file.NoSuchFileException e) {
-                throw new UserError(flag + " " + file + " is a link to " + linkText(file) + ", which does not exist: "
+                throw new UserError(flag + " " + file + " is a link to " + AtomicFiles.linkText(file) + ", which does not exist: "
                         + "give a file path or fix the link");
             } catch (IOException e) {
                 // a loop of links, or a folder on the way that cannot be read
@@ -91,14 +91,6 @@ final class OutputPaths {
         } catch (IOException e) {
             // refuseSpecialFile has ruled out what AtomicFiles refuses: this is an IO failure, e.g. a link loop
             throw new UserError(flag + " " + file + ": " + reason(e) + ": give another file");
-        }
-    }
-
-    private static String linkText(Path link) {
-        try {
-            return Files.readSymbolicLink(link).toString();
-        } catch (IOException e) {
-            return "a missing file";
         }
     }
 

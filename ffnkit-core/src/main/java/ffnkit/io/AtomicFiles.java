@@ -159,7 +159,7 @@ public final class AtomicFiles {
     }
 
     /** What a link points to, as written in it (maybe relative), for messages. */
-    private static String linkText(Path link) {
+    public static String linkText(Path link) {
         try {
             return Files.readSymbolicLink(link).toString();
         } catch (IOException e) {
