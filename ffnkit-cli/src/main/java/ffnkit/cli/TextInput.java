@@ -32,9 +32,6 @@ final class TextInput implements AutoCloseable {
             in = System.in;
             source = "stdin";
         } else {
-            if (file.toString().isEmpty()) {
-                throw new UserError("the input path is empty: give a text file with one text per line");
-            }
             if (Files.isDirectory(file)) {
                 throw new UserError("input " + file + " is a folder: give a text file with one text per line");
             }
