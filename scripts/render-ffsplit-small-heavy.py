@@ -202,23 +202,35 @@ if LIGHT_ERROR:
             pairs.append((f'le{h}-{lb}-heavy8', f'vanilla-{lb}-{finer}', f'{lb}: split {pct} vs vanilla {finer}'))
 
 
+def columns(path):
+    tsv = list(csv.reader(open(path), delimiter='\t'))
+    hdr = [os.path.basename(h).replace('.safetensors', '') for h in tsv[0]]
+    return {hdr[j]: [float(r[j]) for r in tsv[1:]] for j in range(1, len(hdr))}
+
+
+def mean_se(d):
+    n = len(d)
+    m = sum(d) / n
+    return m, math.sqrt(sum((x - m) ** 2 for x in d) / (n - 1) / n)
+
+
+def p01(v):
+    return sorted(v)[int(0.01 * len(v))]
+
+
 def paired_table(path=f'{OUT}/perquery_1000.tsv', pairs=pairs, title='1,000 queries, 10,000 docs'):
     if not os.path.exists(path):
         print(f"(no {path}: run scripts/{'ffsplit-light-error.sh' if LIGHT_ERROR else 'ffsplit-small-heavy.sh (phase PQ)'})")
         return
-    tsv = list(csv.reader(open(path), delimiter='\t'))
-    hdr = [os.path.basename(h).replace('.safetensors', '') for h in tsv[0]]
-    cols = {hdr[j]: [float(r[j]) for r in tsv[1:]] for j in range(1, len(hdr))}
-    n = len(tsv) - 1
+    cols = columns(path)
+    n = len(next(iter(cols.values())))
     rnd = random.Random(1)
     print(f"| comparison ({title}) | nDCG@10 A | nDCG@10 B | A - B | paired SE | 95% bootstrap CI | queries changed |")
     print("|---|---:|---:|---:|---:|---|---:|")
     for a, b, label in pairs:
         if a not in cols or b not in cols: continue
         d = [x - y for x, y in zip(cols[a], cols[b])]
-        m = sum(d) / n
-        sd = math.sqrt(sum((x - m) ** 2 for x in d) / (n - 1))
-        se = sd / math.sqrt(n)
+        m, se = mean_se(d)
         boots = sorted(sum(d[rnd.randrange(n)] for _ in range(n)) / n for _ in range(2000))
         lo, hi = boots[50], boots[1949]
         ch = sum(1 for x in d if abs(x) > 1e-12)
@@ -246,22 +258,6 @@ def e5_table():
         mb = f"{d['ffn_bytes_after'] / 1e6:.2f}" if 'ffn_bytes_after' in d else '-'
         print(f"| {n} | {d.get('method', 'original')} | {params} | {mb} | {d['mean_cosine']:.4f} | {d['p01_cosine']:.4f} | "
               f"{d['ndcg_at_10']:.4f} | {d['mrr_at_10']:.4f} |")
-
-
-def columns(path):
-    tsv = list(csv.reader(open(path), delimiter='\t'))
-    hdr = [os.path.basename(h).replace('.safetensors', '') for h in tsv[0]]
-    return {hdr[j]: [float(r[j]) for r in tsv[1:]] for j in range(1, len(hdr))}
-
-
-def mean_se(d):
-    n = len(d)
-    m = sum(d) / n
-    return m, math.sqrt(sum((x - m) ** 2 for x in d) / (n - 1) / n)
-
-
-def p01(v):
-    return sorted(v)[int(0.01 * len(v))]
 
 
 def wordnet_all_table(rule):
