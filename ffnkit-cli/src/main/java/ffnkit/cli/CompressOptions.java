@@ -34,6 +34,10 @@ final class CompressOptions {
     @Option(names = "--sequential-refit", description = "Implies --refit: fit layer by layer on the compressed model's own inputs, correcting earlier layers' errors.")
     boolean sequential;
 
+    @Option(names = "--compensate",
+            description = "Split only: move the light down-projection's error into the heavy neurons' rows (closed form from calibration; no parameter added).")
+    boolean compensate;
+
     @Option(names = "--bits", defaultValue = "3", paramLabel = "B", description = "rtn/awq: bits per light weight, 2 to 8 (default: ${DEFAULT-VALUE}).")
     int bits;
 
@@ -72,14 +76,18 @@ final class CompressOptions {
         } else if (whiten || Flags.given(command, "--rank")) {
             throw new UserError((whiten ? "--whiten" : "--rank") + " applies to --light lowrank, not to " + light);
         }
+        if (compensate && heavy == 0) {
+            throw new UserError("--compensate moves the light part's error into the heavy part: give --heavy above 0");
+        }
         if (group < 1) {
             throw new UserError("--group must be at least 1, got " + group);
         }
         return Compressor.Options.defaults().withHeavy(heavy).withLight(method).withRank(rank).withWhiten(whiten)
-                .withRefit(refit || sequential).withSequential(sequential).withBits(bits).withHeavyBits(heavyBits).withGroupSize(group).withImportance(imp);
+                .withRefit(refit || sequential).withSequential(sequential).withBits(bits).withHeavyBits(heavyBits).withGroupSize(group).withImportance(imp)
+                .withCompensate(compensate);
     }
 
     boolean needsActivationGram() {
-        return whiten || "awq".equals(light) || (heavy > 0 && "light-error".equals(importance));
+        return whiten || compensate || "awq".equals(light) || (heavy > 0 && "light-error".equals(importance));
     }
 }

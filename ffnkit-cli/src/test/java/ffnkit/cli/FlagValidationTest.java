@@ -50,6 +50,9 @@ class FlagValidationTest {
                 bad(CompressCommand::new, "--bits", "--bits", "4", "--out", "m.st"),
                 bad(CompressCommand::new, "--group", "--group", "64", "--out", "m.st"),
                 bad(CompressCommand::new, "--rank", "--light", "awq", "--rank", "0.2", "--out", "m.st"),
+                // no split: nothing to move the light part's error into
+                bad(CompressCommand::new, "--compensate", "--heavy", "0", "--compensate", "--out", "m.st"),
+                bad(DemoCommand::new, "--compensate", "--heavy", "0", "--compensate"),
                 bad(DemoCommand::new, "--corpus-limit", "--corpus-limit", "-1"),
                 bad(AnalyzeCommand::new, "--ablation-fraction", "--ablation-fraction", "NaN"),
                 bad(CalibrateCommand::new, "--save-calibration", "--save-calibration", "a.st", "--out", "c.st"),

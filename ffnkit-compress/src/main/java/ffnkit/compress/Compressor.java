@@ -48,10 +48,13 @@ public final class Compressor {
      * @param sequential    refit layer by layer on the compressed model's own inputs, correcting the
      *                      drift of the layers below ({@link Refit#runSequential}); else one pass on
      *                      the original model's inputs
+     * @param compensate    split only: move the light down-projection's error into the heavy rows
+     *                      ({@link HeavyCompensation}); the light part's activation statistics become
+     *                      the part the heavy activations do not predict
      */
     public record Options(double heavyFraction, Light light, double rank, boolean whiten, boolean refit, int bits,
                           int heavyBits, int groupSize, Importance importance, double damping, double ridge,
-                          int batchTexts, boolean sequential) {
+                          int batchTexts, boolean sequential, boolean compensate) {
 
         public Options {
             if (heavyFraction < 0 || heavyFraction >= 1) {
@@ -70,47 +73,51 @@ public final class Compressor {
 
         /** The paper's BERT setting: 25% heavy (float), light part low rank at 10% of full rank, plain SVD. */
         public static Options defaults() {
-            return new Options(0.25, Light.LOWRANK, 0.1, false, false, 3, 32, 128, Importance.OUTPUT_NORM, 1e-4, 1e-3, 32, false);
+            return new Options(0.25, Light.LOWRANK, 0.1, false, false, 3, 32, 128, Importance.OUTPUT_NORM, 1e-4, 1e-3, 32, false, false);
         }
 
         public Options withHeavy(double f) {
-            return new Options(f, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
+            return new Options(f, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
         }
 
         public Options withLight(Light l) {
-            return new Options(heavyFraction, l, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
+            return new Options(heavyFraction, l, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
         }
 
         public Options withRank(double r) {
-            return new Options(heavyFraction, light, r, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
+            return new Options(heavyFraction, light, r, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
         }
 
         public Options withWhiten(boolean w) {
-            return new Options(heavyFraction, light, rank, w, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
+            return new Options(heavyFraction, light, rank, w, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
         }
 
         public Options withRefit(boolean r) {
-            return new Options(heavyFraction, light, rank, whiten, r, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
+            return new Options(heavyFraction, light, rank, whiten, r, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
         }
 
         public Options withBits(int b) {
-            return new Options(heavyFraction, light, rank, whiten, refit, b, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential);
+            return new Options(heavyFraction, light, rank, whiten, refit, b, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
         }
 
         public Options withHeavyBits(int b) {
-            return new Options(heavyFraction, light, rank, whiten, refit, bits, b, groupSize, importance, damping, ridge, batchTexts, sequential);
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, b, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
         }
 
         public Options withGroupSize(int g) {
-            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, g, importance, damping, ridge, batchTexts, sequential);
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, g, importance, damping, ridge, batchTexts, sequential, compensate);
         }
 
         public Options withSequential(boolean s) {
-            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, s);
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, s, compensate);
+        }
+
+        public Options withCompensate(boolean c) {
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, c);
         }
 
         public Options withImportance(Importance i) {
-            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, i, damping, ridge, batchTexts, sequential);
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, i, damping, ridge, batchTexts, sequential, compensate);
         }
 
         /** A short label for tables, e.g. "split25 lowrank r0.1 whiten refit". */
@@ -128,6 +135,9 @@ public final class Compressor {
             }
             if (heavyFraction > 0 && importance == Importance.LIGHT_ERROR) {
                 b.append(" light-error");
+            }
+            if (heavyFraction > 0 && compensate) {
+                b.append(" comp");
             }
             return b.toString();
         }
@@ -234,14 +244,25 @@ public final class Compressor {
         int[] rest = HeavyHitters.complement(heavy, m);
         int h = heavy.length;
         // neurons permuted so each part's are contiguous: columns of U and b1, rows of V
+        float[] heavyDown = Neurons.rows(v, d, heavy);
+        float[] lightDown = Neurons.rows(v, d, rest);
+        Gram lightActivations = o.whiten() || o.light() == Light.AWQ
+                ? o.compensate() ? HeavyCompensation.conditional(stats, heavy, rest, o.damping()) : Gram.activations(stats, rest)
+                : null;
+        // b2 belongs to the light part: its refit (and the whitened bias correction) re-estimates it
+        Linear lightDownCompressed = light(lightDown, rest.length, d, b2, lightActivations, o);
+        if (o.compensate()) {
+            HeavyCompensation.Result c = HeavyCompensation.solve(stats, heavy, rest, heavyDown, lightDown,
+                    lightDownCompressed, b2, o.damping());
+            heavyDown = c.heavyRows();
+            lightDownCompressed = c.light();
+        }
         FeedForward heavyPart = new LinearFeedForward(
                 heavyLinear(Neurons.columns(u, d, m, heavy), d, h, Neurons.pick(b1, heavy), o), act,
-                heavyLinear(Neurons.rows(v, d, heavy), h, d, null, o));
-        // b2 belongs to the light part: its refit (and the whitened bias correction) re-estimates it
+                heavyLinear(heavyDown, h, d, null, o));
         FeedForward lightPart = new LinearFeedForward(
                 light(Neurons.columns(u, d, m, rest), d, rest.length, Neurons.pick(b1, rest), Gram.input(stats), o), act,
-                light(Neurons.rows(v, d, rest), rest.length, d, b2,
-                        o.whiten() || o.light() == Light.AWQ ? Gram.activations(stats, rest) : null, o));
+                lightDownCompressed);
         return new SplitFeedForward(heavyPart, lightPart);
     }
 
@@ -312,7 +333,7 @@ public final class Compressor {
      * {@code targetFfnBytes} (2 bits if none does).
      */
     public static Options matchBudget(Options o, int layers, int d, int m, long targetFfnParams, long targetFfnBytes) {
-        Options vanilla = o.withHeavy(0);
+        Options vanilla = o.withHeavy(0).withCompensate(false);
         if (o.light() == Light.LOWRANK) {
             double perLayer = (double) targetFfnParams / layers;
             int r = (int) Math.round((perLayer - m - d) / (2.0 * (d + m)));

@@ -188,6 +188,41 @@ class CompressorTest {
     }
 
     @Test
+    void compensationRaisesFidelityAtTheSameParametersAndSavesLoads() throws IOException {
+        float[][] original;
+        try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+            original = m.encoder().embed(evalIds);
+        }
+        Compressor.Options[] methods = {Compressor.Options.defaults().withWhiten(true),
+                Compressor.Options.defaults().withLight(Compressor.Light.RTN).withBits(3).withHeavyBits(8)};
+        for (Compressor.Options o : methods) {
+            double[] fidelity = new double[2];
+            long[] params = new long[2];
+            for (int c = 0; c < 2; c++) {
+                try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+                    Compressor.Options oc = o.withCompensate(c == 1);
+                    params[c] = Compressor.compress(m.encoder(), calibration, oc, calibIds, null).ffnParamsAfter();
+                    fidelity[c] = meanCosine(original, m.encoder().embed(evalIds));
+                    if (c == 1) {
+                        assertTrue(oc.label().endsWith(" comp"), oc.label());
+                        Path f = dir.resolve("comp.safetensors");
+                        SavedModel.write(f, m.encoder(), Map.of(), null);
+                        float[][] a = m.encoder().embed(evalIds);
+                        float[][] b = SavedModel.read(f).encoder().embed(evalIds);
+                        for (int s = 0; s < a.length; s++) {
+                            assertTrue(Arrays.equals(a[s], b[s]), "sentence " + s);
+                        }
+                    }
+                }
+            }
+            assertEquals(params[0], params[1], "the compensation adds no parameter");
+            assertTrue(fidelity[1] > fidelity[0] + 0.005, o.label() + ": " + Arrays.toString(fidelity));
+        }
+        assertEquals(Compressor.Options.defaults().withHeavy(0).label(),
+                Compressor.Options.defaults().withHeavy(0).withCompensate(true).label(), "no split, nothing to compensate");
+    }
+
+    @Test
     void eightBitHeavyPartSmallerThanAGroupIsNotPadded() throws IOException {
         // 1% of 1536 neurons = 15 heavy rows in the down-projection, fewer than the group of 128
         Compressor.Options o = Compressor.Options.defaults().withHeavy(0.01).withLight(Compressor.Light.RTN)

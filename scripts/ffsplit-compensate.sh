@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Regenerates Table E of docs/RESULTS.md on all-MiniLM-L6-v2: FFSplit with the heavy compensation
+# (--compensate: the light down-projection's error moved into the heavy rows) at the paper's 25%
+# heavy set, for every light method, against Table A's vanilla models at the same budget (low rank
+# r107; quantisation at the same bit width). Fidelity on the parity sentences and the 300-query slice
+# as in Tables A-D, then every pair on all 32,324 WordNet queries (per-query nDCG@10 and per-text
+# cosine over 80,476 texts, as Table D's phase X), about 3 minutes per model.
+#
+# Needs the OUT of scripts/ffsplit-experiment.sh (EXP_DIR: its calibration.safetensors and vanilla
+# models). Output in OUT_DIR: results.jsonl, the models, wordnet-all/ and err.txt; prints the table
+# at the end (scripts/render-ffsplit-small-heavy.py --compensate). About an hour on 2 cores; an
+# interrupted run resumes.
+# Usage: scripts/ffsplit-compensate.sh [OUT_DIR] [EXP_DIR]
+#        (defaults /tmp/ffsplit-compensate and /tmp/ffsplit-experiment)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+. scripts/ffsplit-lib.sh
+ffsplit_setup ffsplit-compensate /tmp/ffsplit-compensate "$@"
+
+run comp25-svd-r0.1 0.25 --rank 0.1 --compensate
+run comp25-whiten-r0.1 0.25 --rank 0.1 --whiten --compensate
+run comp25-whiten-refit-r0.1 0.25 --rank 0.1 --whiten --refit --compensate
+for lb in awq:3 rtn:3 awq:4 rtn:4; do
+  l=${lb%%:*}; b=${lb#*:}
+  run "comp25-$l-$b-heavy8" 0.25 --light "$l" --bits "$b" --heavy-bits 8 --compensate
+done
+
+# Each split, then its vanilla twin from Table A.
+pairs=()
+for n in svd-r0.1 whiten-r0.1 whiten-refit-r0.1; do
+  pairs+=("$OUT/comp25-$n.safetensors" "$EXP/vanilla-$n.safetensors")
+done
+for lb in awq-3 rtn-3 awq-4 rtn-4; do
+  pairs+=("$OUT/comp25-$lb-heavy8.safetensors" "$EXP/vanilla-$lb.safetensors")
+done
+for f in "${pairs[@]}"; do
+  [ -f "$f" ] || { echo "ffsplit-compensate: error: $f is missing: run scripts/ffsplit-experiment.sh $EXP first" >&2; exit 1; }
+done
+mkdir -p "$OUT/wordnet-all"
+[ -f "$OUT/wordnet-all/wordnet-gloss-example/queries.jsonl" ] ||
+  ./ffnkit data wordnet --queries 40000 --out "$OUT/wordnet-all" 2>>"$ERR"
+if [ ! -s "$OUT/wordnet-all/perquery_comp.tsv" ]; then
+  echo "per-query nDCG@10 and per-text cosine, all WordNet" >&2
+  PERQUERY_DATASET="$OUT/wordnet-all/wordnet-gloss-example" PERQUERY_COSINES="$OUT/wordnet-all/cosines_comp.tsv" \
+    tool scripts/PerQuery.java 40000 100000 "$OUT/wordnet-all/perquery_comp.tsv.tmp" $MODEL "${pairs[@]}" 2>>"$ERR"
+  mv "$OUT/wordnet-all/perquery_comp.tsv.tmp" "$OUT/wordnet-all/perquery_comp.tsv"
+fi
+python3 scripts/render-ffsplit-small-heavy.py --compensate "$OUT" "$EXP"
+echo "results: $OUT/results.jsonl, $OUT/wordnet-all/" >&2
