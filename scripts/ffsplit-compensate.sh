@@ -7,7 +7,8 @@
 # cosine over 80,476 texts, as Table D's phase X), about 3 minutes per model.
 #
 # Needs the OUT of scripts/ffsplit-experiment.sh (EXP_DIR: its calibration.safetensors and vanilla
-# models). Output in OUT_DIR: results.jsonl, the models, wordnet-all/ and err.txt; prints the table
+# models). Output in OUT_DIR: results.jsonl, the models, wordnet-all/, e5/ (fidelity on e5-small-v2)
+# and err.txt; prints the table
 # at the end (scripts/render-ffsplit-small-heavy.py --compensate). About an hour on 2 cores; an
 # interrupted run resumes.
 # Usage: scripts/ffsplit-compensate.sh [OUT_DIR] [EXP_DIR]
@@ -46,5 +47,21 @@ if [ ! -s "$OUT/wordnet-all/perquery_comp.tsv" ]; then
     tool scripts/PerQuery.java 40000 100000 "$OUT/wordnet-all/perquery_comp.tsv.tmp" $MODEL "${pairs[@]}" 2>>"$ERR"
   mv "$OUT/wordnet-all/perquery_comp.tsv.tmp" "$OUT/wordnet-all/perquery_comp.tsv"
 fi
+# The same on e5-small-v2 (12 layers, its own calibration of the same 1,000 texts): fidelity and the
+# 300-query slice, in OUT_DIR/e5 (e5's retrieval on this task does not follow fidelity: Table D).
+(
+  OUT="$OUT/e5"; MODEL=e5-small-v2; CAL="$OUT/calibration.safetensors"; ERR="$OUT/err.txt"
+  mkdir -p "$OUT"; touch "$OUT/results.jsonl"
+  [ -f "$CAL" ] || ./ffnkit calibrate --model $MODEL --calib-limit 1000 --out "$CAL" 2>>"$ERR"
+  done_already original "$OUT/results.jsonl" || measure original 0 $MODEL
+  run split25-whiten-r0.1 0.25 --rank 0.1 --whiten
+  run comp25-whiten-r0.1 0.25 --rank 0.1 --whiten --compensate
+  run vanilla-whiten-r0.1 0 --match-params "$OUT/comp25-whiten-r0.1.safetensors" --whiten
+  for l in awq rtn; do
+    run "split25-$l-3-heavy8" 0.25 --light $l --bits 3 --heavy-bits 8
+    run "comp25-$l-3-heavy8" 0.25 --light $l --bits 3 --heavy-bits 8 --compensate
+    run "vanilla-$l-3" 0 --light $l --bits 3
+  done
+)
 python3 scripts/render-ffsplit-small-heavy.py --compensate "$OUT" "$EXP"
 echo "results: $OUT/results.jsonl, $OUT/wordnet-all/" >&2

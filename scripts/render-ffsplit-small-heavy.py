@@ -6,14 +6,19 @@ OUT/results_1000.jsonl, and the Table A/B rows of EXP/results.jsonl, in GROUPS o
 paired-test table (per-query nDCG@10 on 1,000 queries from OUT/perquery_1000.tsv; paired SE and a
 seeded 2,000-resample bootstrap 95% CI of the difference); with --light-error also the pairs on all
 WordNet queries (OUT/wordnet-all: nDCG@10 and cosine to the original per text, paired SE, normal CI).
-Usage: scripts/render-ffsplit-small-heavy.py [--light-error] OUT_DIR EXP_DIR
-       (defaults: /tmp/ffsplit-small-heavy or /tmp/ffsplit-light-error, and /tmp/ffsplit-experiment)
+With --compensate Table E from the outputs of scripts/ffsplit-compensate.sh: the compensated 25%
+splits between Table A's split and vanilla twin, and the pairs on all WordNet queries.
+Usage: scripts/render-ffsplit-small-heavy.py [--light-error | --compensate] OUT_DIR EXP_DIR
+       (defaults: /tmp/ffsplit-small-heavy, /tmp/ffsplit-light-error or /tmp/ffsplit-compensate, and
+       /tmp/ffsplit-experiment)
 """
 import csv, json, math, os, random, re, sys
 
 LIGHT_ERROR = '--light-error' in sys.argv
-ARGS = [a for a in sys.argv[1:] if a != '--light-error']
-OUT = ARGS[0] if len(ARGS) > 0 else ('/tmp/ffsplit-light-error' if LIGHT_ERROR else '/tmp/ffsplit-small-heavy')
+COMPENSATE = '--compensate' in sys.argv
+ARGS = [a for a in sys.argv[1:] if a not in ('--light-error', '--compensate')]
+OUT = ARGS[0] if len(ARGS) > 0 else ('/tmp/ffsplit-light-error' if LIGHT_ERROR
+                                     else '/tmp/ffsplit-compensate' if COMPENSATE else '/tmp/ffsplit-small-heavy')
 EXP = ARGS[1] if len(ARGS) > 1 else '/tmp/ffsplit-experiment'
 
 # Rows of the main table: "## title" starts a group, "exp:NAME" is a row of EXP/results.jsonl.
@@ -120,6 +125,20 @@ vanilla-rtn-4-g64
 if LIGHT_ERROR:
     GROUPS = GROUPS_D
 
+# Table E (--compensate): each method's Table A split, the same split compensated, the vanilla twin.
+METHODS_E = [('svd-r0.1', 'plain SVD, rank 10%'), ('whiten-r0.1', 'whitened SVD, rank 10%'),
+             ('whiten-refit-r0.1', 'whitened SVD + refit, rank 10%'), ('awq-3', 'AWQ 3-bit'), ('rtn-3', 'RTN 3-bit'),
+             ('awq-4', 'AWQ 4-bit'), ('rtn-4', 'RTN 4-bit')]
+
+
+def heavy8(m):
+    """Table A names its quantised splits ...-heavy8, its low-rank ones not."""
+    return m if 'r0' in m else m + '-heavy8'
+
+
+if COMPENSATE:
+    GROUPS = ''.join(f"## {title}\nexp:split25-{heavy8(m)}\ncomp25-{heavy8(m)}\nexp:vanilla-{m}\n" for m, title in METHODS_E)
+
 
 def load(path, fill=None):
     rows = {}
@@ -152,19 +171,24 @@ def line(name, d, bigname):
     bn = f"{b['ndcg_at_10_1000']:.4f}" if b else ''
     bm = f"{b['mrr_at_10_1000']:.4f}" if b else ''
     h = d.get('heavy', 0)
-    return (f"| {name} | {d.get('method','original')} | {h:g} | {light(d) if 'method' in d else '-'} | {d['ffn_params_after']:,} | "
+    return cut(f"| {name} | {d.get('method','original')} | {h:g} | {light(d) if 'method' in d else '-'} | {d['ffn_params_after']:,} | "
             f"{d.get('ffn_bytes_after', 4*d['ffn_params_after'])/1e6:.2f} | {d['mean_cosine']:.4f} | {d['p01_cosine']:.4f} | "
             f"{d['ndcg_at_10']:.4f} | {d['mrr_at_10']:.4f} | {bn} | {bm} |")
 
 
+def cut(row):
+    """Without the 1,000-query columns when no 1,000-query run was made (Table E)."""
+    return row if big else row.rsplit('|', 3)[0] + '|'
+
+
 def main_table():
-    print("| model | method | heavy | light | FFN params | FFN MB | mean cos | p01 cos | nDCG@10 (300 q) | MRR@10 (300 q) | nDCG@10 (1000 q) | MRR@10 (1000 q) |\n"
-          "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(cut("| model | method | heavy | light | FFN params | FFN MB | mean cos | p01 cos | nDCG@10 (300 q) | MRR@10 (300 q) | nDCG@10 (1000 q) | MRR@10 (1000 q) |"))
+    print(cut("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"))
     print(line('original', exp['baseline'], 'original'))
     for g in GROUPS.splitlines():
         g = g.strip()
         if not g or g.startswith('#'):
-            if g.startswith('##'): print(f"| **{g[2:].strip()}** | | | | | | | | | | | |")
+            if g.startswith('##'): print(cut(f"| **{g[2:].strip()}** | | | | | | | | | | | |"))
             continue
         d = exp.get(g[4:]) if g.startswith('exp:') else rows.get(g)
         if d is None: continue
@@ -239,19 +263,20 @@ def paired_table(path=f'{OUT}/perquery_1000.tsv', pairs=pairs, title='1,000 quer
 
 main_table()
 print()
-paired_table()
+if not COMPENSATE:
+    paired_table()
 E5_ROWS = """original le0.02-whiten-r102 split0.02-whiten-r102 vanilla-match-le0.02-whiten-r102
 le0.02-whiten-refit-r102 vanilla-match-le0.02-whiten-refit-r102 le0.05-awq-3-heavy8 split0.05-awq-3-heavy8
 vanilla-match-le0.05-awq-3-heavy8 le0.05-rtn-3-heavy8 split0.05-rtn-3-heavy8 vanilla-match-le0.05-rtn-3-heavy8""".split()
 
 
-def e5_table():
+def e5_table(names=None):
     e5 = load(f'{OUT}/e5/results.jsonl')
     if not e5:
         return
     print("| e5-small-v2 model | method | FFN params | FFN MB | mean cos | p01 cos | nDCG@10 (300 q) | MRR@10 (300 q) |\n"
           "|---|---|---:|---:|---:|---:|---:|---:|")
-    for n in E5_ROWS:
+    for n in names or E5_ROWS:
         d = e5.get(n)
         if d is None: continue
         params = f"{d['ffn_params_after']:,}" if 'ffn_params_after' in d else '-'
@@ -260,9 +285,9 @@ def e5_table():
               f"{d['ndcg_at_10']:.4f} | {d['mrr_at_10']:.4f} |")
 
 
-def wordnet_all_table(rule):
+def wordnet_all_table(rule, groups=None):
     """Pairs on all WordNet queries: fidelity on the 80k retrieval texts and nDCG@10, paired."""
-    groups = [('rule', [(a, b, label) for a, b, label in rule]),
+    groups = groups or [('rule', [(a, b, label) for a, b, label in rule]),
               ('table-a', [('split25-svd-r0.1', 'vanilla-svd-r0.1', 'svd r0.1: split 25% vs vanilla r107'),
                            ('split25-awq-3-heavy8', 'vanilla-awq-3', 'awq-3: split 25% vs vanilla g128'),
                            ('split25-rtn-3-heavy8', 'vanilla-rtn-3', 'rtn-3: split 25% vs vanilla g128')])]
@@ -270,7 +295,7 @@ def wordnet_all_table(rule):
     for group, gpairs in groups:
         pq, cs = f'{OUT}/wordnet-all/perquery_{group}.tsv', f'{OUT}/wordnet-all/cosines_{group}.tsv'
         if not (os.path.exists(pq) and os.path.exists(cs)):
-            print(f"(no {pq}: run scripts/ffsplit-light-error.sh, phase X)")
+            print(f"(no {pq}: run scripts/{'ffsplit-compensate.sh' if COMPENSATE else 'ffsplit-light-error.sh, phase X'})")
             continue
         nd, cos = columns(pq), columns(cs)
         if not header:
@@ -298,3 +323,11 @@ if LIGHT_ERROR:
     wordnet_all_table(rule)
     print()
     e5_table()
+
+if COMPENSATE:
+    wordnet_all_table(None, [('comp', [(f"comp25-{heavy8(m)}", f'vanilla-{m}',
+                                        f"{title}: split 25% compensated vs vanilla "
+                                        f"{'r107' if 'r0' in m else 'g128, same bits'}") for m, title in METHODS_E])])
+    print()
+    e5_table(['original'] + [n for m in ('whiten-r0.1', 'awq-3', 'rtn-3')
+                             for n in (f'split25-{heavy8(m)}', f'comp25-{heavy8(m)}', f'vanilla-{m}')])

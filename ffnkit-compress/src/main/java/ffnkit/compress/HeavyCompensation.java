@@ -36,7 +36,7 @@ public final class HeavyCompensation {
      * @param heavyRows   V_H + Δ
      * @param light       the compressed light down-projection with the bias b'
      * @param errorBefore the centred output error per token of the light down-projection alone, tr(EᵀC_LL·E)/n
-     * @param errorAfter  the same with the heavy rows moved (a lower bound on nothing: both on calibration data)
+     * @param errorAfter  the same after the heavy rows moved (both on the calibration tokens)
      */
     public record Result(float[] heavyRows, Linear light, double errorBefore, double errorAfter) {
     }
@@ -50,7 +50,8 @@ public final class HeavyCompensation {
      * @param compressed the light part's compressed down-projection (any Linear: low rank, quantised)
      * @param bias       b2 of the original FFN (may be null)
      * @param damping    ridge on C_HH relative to its mean diagonal
-     * @return V_H + Δ, and the light layer with the bias b' (no parameter is added)
+     * @return V_H + Δ, and the light layer with the bias b' (no parameter is added when the light layer
+     *         already has a bias, as BERT's FFNs do)
      */
     public static Result solve(LayerStatistics stats, int[] heavy, int[] light, float[] heavyRows, float[] lightRows,
                                Linear compressed, float[] bias, double damping) {
