@@ -26,8 +26,8 @@ public record Gram(int dim, long tokens, double[] gram, double[] sum) {
     /** The statistics of the activations of the given neurons (needs a calibration with the activation Gram). */
     public static Gram activations(LayerStatistics s, int[] neurons) {
         if (!s.hasActivationGram()) {
-            throw new IllegalArgumentException("whitening the down-projection needs the activation Gram: "
-                    + "calibrate with activationGram = true");
+            throw new IllegalArgumentException("whitening, AWQ, light-error importance and the heavy compensation need "
+                    + "the activation Gram: calibrate with activationGram = true");
         }
         int m = s.width();
         double[] g = Matrices.subGram(s.activationGram(), m, neurons).data;

@@ -75,6 +75,16 @@ class CompressorTest {
         return s / a.length;
     }
 
+    /** save -> load -> bit-identical embeddings of the held-out sentences. */
+    static void assertSavedModelEmbedsIdentically(Encoder e, Path f, Map<String, String> metadata) throws IOException {
+        SavedModel.write(f, e, metadata, null);
+        float[][] a = e.embed(evalIds);
+        float[][] b = SavedModel.read(f).encoder().embed(evalIds);
+        for (int s = 0; s < a.length; s++) {
+            assertTrue(Arrays.equals(a[s], b[s]), "sentence " + s);
+        }
+    }
+
     @Test
     void uncompressedSplitReproducesTheOriginalEmbeddings() {
         try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
@@ -141,13 +151,7 @@ class CompressorTest {
 
         // save -> load -> identical embeddings
         Path f = dir.resolve("split.safetensors");
-        SavedModel.write(f, best, Map.of("method", "test"), null);
-        Encoder loaded = SavedModel.read(f).encoder();
-        float[][] a = best.embed(evalIds);
-        float[][] b = loaded.embed(evalIds);
-        for (int s = 0; s < a.length; s++) {
-            assertTrue(Arrays.equals(a[s], b[s]), "sentence " + s);
-        }
+        assertSavedModelEmbedsIdentically(best, f, Map.of("method", "test"));
 
         // the fair baseline: vanilla low rank at the same FFN parameter budget
         Compressor.Options vanilla = Compressor.matchBudget(plain, 6, 384, 1536, report.ffnParamsAfter(), report.ffnBytesAfter());
@@ -177,12 +181,7 @@ class CompressorTest {
             double cos = meanCosine(original, m.encoder().embed(evalIds));
             assertTrue(cos > 0.98, "cosine " + cos);
             Path f = dir.resolve("q.safetensors");
-            SavedModel.write(f, m.encoder(), Map.of(), null);
-            float[][] a = m.encoder().embed(evalIds);
-            float[][] b = SavedModel.read(f).encoder().embed(evalIds);
-            for (int s = 0; s < a.length; s++) {
-                assertTrue(Arrays.equals(a[s], b[s]), "sentence " + s);
-            }
+            assertSavedModelEmbedsIdentically(m.encoder(), f, Map.of());
         }
         assertThrows(IllegalArgumentException.class, () -> Compressor.Options.defaults().withLight(Compressor.Light.RTN).withRefit(true));
     }
@@ -206,12 +205,7 @@ class CompressorTest {
                     if (c == 1) {
                         assertTrue(oc.label().endsWith(" comp"), oc.label());
                         Path f = dir.resolve("comp.safetensors");
-                        SavedModel.write(f, m.encoder(), Map.of(), null);
-                        float[][] a = m.encoder().embed(evalIds);
-                        float[][] b = SavedModel.read(f).encoder().embed(evalIds);
-                        for (int s = 0; s < a.length; s++) {
-                            assertTrue(Arrays.equals(a[s], b[s]), "sentence " + s);
-                        }
+                        assertSavedModelEmbedsIdentically(m.encoder(), f, Map.of());
                     }
                 }
             }
