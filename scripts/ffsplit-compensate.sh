@@ -41,12 +41,21 @@ done
 mkdir -p "$OUT/wordnet-all"
 [ -f "$OUT/wordnet-all/wordnet-gloss-example/queries.jsonl" ] ||
   ./ffnkit data wordnet --queries 40000 --out "$OUT/wordnet-all" 2>>"$ERR"
-if [ ! -s "$OUT/wordnet-all/perquery_comp.tsv" ]; then
-  echo "per-query nDCG@10 and per-text cosine, all WordNet" >&2
-  PERQUERY_DATASET="$OUT/wordnet-all/wordnet-gloss-example" PERQUERY_COSINES="$OUT/wordnet-all/cosines_comp.tsv" \
-    tool scripts/PerQuery.java 40000 100000 "$OUT/wordnet-all/perquery_comp.tsv.tmp" $MODEL "${pairs[@]}" 2>>"$ERR"
-  mv "$OUT/wordnet-all/perquery_comp.tsv.tmp" "$OUT/wordnet-all/perquery_comp.tsv"
-fi
+wn_all() { # group name, models...
+  local group=$1; shift
+  [ -s "$OUT/wordnet-all/perquery_$group.tsv" ] && return 0
+  echo "per-query nDCG@10 and per-text cosine, all WordNet, $group" >&2
+  PERQUERY_DATASET="$OUT/wordnet-all/wordnet-gloss-example" PERQUERY_COSINES="$OUT/wordnet-all/cosines_$group.tsv" \
+    tool scripts/PerQuery.java 40000 100000 "$OUT/wordnet-all/perquery_$group.tsv.tmp" $MODEL "$@" 2>>"$ERR"
+  mv "$OUT/wordnet-all/perquery_$group.tsv.tmp" "$OUT/wordnet-all/perquery_$group.tsv"
+}
+wn_all comp "${pairs[@]}"
+# Table A's splits without the compensation, to see what it changes.
+uncomp=()
+for n in svd-r0.1 whiten-r0.1 whiten-refit-r0.1 awq-3-heavy8 rtn-3-heavy8 awq-4-heavy8 rtn-4-heavy8; do
+  uncomp+=("$EXP/split25-$n.safetensors")
+done
+wn_all uncomp "${uncomp[@]}"
 # The same on e5-small-v2 (12 layers, its own calibration of the same 1,000 texts): fidelity and the
 # 300-query slice, in OUT_DIR/e5 (e5's retrieval on this task does not follow fidelity: Table D).
 (

@@ -324,10 +324,33 @@ if LIGHT_ERROR:
     print()
     e5_table()
 
+def compensation_table():
+    """Table A's split against the same split compensated, on all WordNet (groups comp and uncomp)."""
+    paths = [f'{OUT}/wordnet-all/{kind}_{group}.tsv' for kind in ('perquery', 'cosines') for group in ('comp', 'uncomp')]
+    if not all(os.path.exists(p) for p in paths):
+        print(f"(no {paths[1]}: run scripts/ffsplit-compensate.sh)")
+        return
+    nd = {**columns(paths[0]), **columns(paths[1])}
+    cos = {**columns(paths[2]), **columns(paths[3])}
+    print("| method (split 25%, all WordNet) | mean cos | mean cos, compensated | difference (SE) | nDCG@10 "
+          "| nDCG@10, compensated | difference (SE) | 95% CI |")
+    print("|---|---:|---:|---|---:|---:|---|---|")
+    for m, title in METHODS_E:
+        a, b = f'comp25-{heavy8(m)}', f'split25-{heavy8(m)}'
+        if a not in nd or b not in nd: continue
+        cm, cse = mean_se([x - y for x, y in zip(cos[a], cos[b])])
+        dm, dse = mean_se([x - y for x, y in zip(nd[a], nd[b])])
+        print(f"| {title} | {sum(cos[b]) / len(cos[b]):.4f} | {sum(cos[a]) / len(cos[a]):.4f} | {cm:+.4f} ({cse:.5f}) "
+              f"| {sum(nd[b]) / len(nd[b]):.4f} | {sum(nd[a]) / len(nd[a]):.4f} | {dm:+.4f} ({dse:.4f}) "
+              f"| [{dm - 1.96 * dse:+.4f}, {dm + 1.96 * dse:+.4f}] |")
+
+
 if COMPENSATE:
     wordnet_all_table(None, [('comp', [(f"comp25-{heavy8(m)}", f'vanilla-{m}',
                                         f"{title}: split 25% compensated vs vanilla "
                                         f"{'r107' if 'r0' in m else 'g128, same bits'}") for m, title in METHODS_E])])
+    print()
+    compensation_table()
     print()
     e5_table(['original'] + [n for m in ('whiten-r0.1', 'awq-3', 'rtn-3')
                              for n in (f'split25-{heavy8(m)}', f'comp25-{heavy8(m)}', f'vanilla-{m}')])
