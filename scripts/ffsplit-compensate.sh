@@ -56,6 +56,31 @@ for n in svd-r0.1 whiten-r0.1 whiten-refit-r0.1 awq-3-heavy8 rtn-3-heavy8 awq-4-
   uncomp+=("$EXP/split25-$n.safetensors")
 done
 wn_all uncomp "${uncomp[@]}"
+# The rank split between the up- and down-projections (--up-rank-share), whitened, without refit:
+# the compensation shrinks the down-projection's error, so the split may want more up-projection
+# rank. Each model's share is chosen on calibration text (fidelity on the first 600 calibration
+# glosses, from a grid), never on the evaluation texts; then both chosen models on all of WordNet.
+head -600 datasets/calibration/wordnet-glosses.txt > "$OUT/calib-600.txt"
+best_share() { # prefix, flags...: prints the share whose model is most faithful on calibration text
+  local prefix=$1 f fid best=0.5 bestfid=-1; shift
+  for f in 0.5 0.6 0.7 0.8 0.9; do
+    [ -f "$OUT/$prefix-up$f.safetensors" ] || ./ffnkit compress --model $MODEL --calibration "$CAL" \
+      --out "$OUT/$prefix-up$f.safetensors" --up-rank-share $f "$@" > /dev/null 2>>"$ERR"
+    fid=$(./ffnkit eval --model "$OUT/$prefix-up$f.safetensors" --reference $MODEL --task fidelity \
+      --data "$OUT/calib-600.txt" --json 2>>"$ERR" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mean_cosine"])')
+    echo "$prefix up-rank share $f: calibration fidelity $fid" >&2
+    if python3 -c "import sys; sys.exit(0 if $fid > $bestfid else 1)"; then best=$f; bestfid=$fid; fi
+  done
+  echo "$best"
+}
+sc=$(best_share comp25-whiten-r0.1 --heavy 0.25 --rank 0.1 --whiten --compensate)
+sv=$(best_share vanilla-whiten-r107 --heavy 0 --rank 107 --whiten)
+echo "chosen up-rank shares: split $sc, vanilla $sv" | tee "$OUT/shares.txt" >&2
+for n in "comp25-whiten-r0.1-up$sc" "vanilla-whiten-r107-up$sv"; do
+  done_already "$n" "$OUT/results.jsonl" || measure "$n" "$([[ $n == comp* ]] && echo 0.25 || echo 0)" "$OUT/$n.safetensors"
+done
+wn_all alloc "$OUT/comp25-whiten-r0.1-up$sc.safetensors" "$OUT/vanilla-whiten-r107-up$sv.safetensors"
+
 # The same on e5-small-v2 (12 layers, its own calibration of the same 1,000 texts): fidelity and the
 # 300-query slice, in OUT_DIR/e5 (e5's retrieval on this task does not follow fidelity: Table D).
 (

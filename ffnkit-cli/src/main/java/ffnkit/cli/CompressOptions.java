@@ -25,6 +25,10 @@ final class CompressOptions {
             description = "Low rank: below 1 a fraction of the full rank, else an absolute rank (default: ${DEFAULT-VALUE}).")
     double rank;
 
+    @Option(names = "--up-rank-share", defaultValue = "0.5", paramLabel = "F",
+            description = "Low rank: the share of the up- and down-projections' rank budget given to the up-projection; same parameters for any share (default: ${DEFAULT-VALUE}).")
+    double upRankShare;
+
     @Option(names = "--whiten", description = "Low rank: data-aware SVD, W' = [W·S]_r·S⁻¹ with S·Sᵀ = XᵀX from calibration.")
     boolean whiten;
 
@@ -67,14 +71,19 @@ final class CompressOptions {
             throw new UserError("--rank takes a fraction of the full rank below 1 (e.g. 0.1) or a whole rank (e.g. 48), got "
                     + rank);
         }
+        if (!(upRankShare > 0 && upRankShare < 1)) {
+            throw new UserError("--up-rank-share must be a fraction in (0, 1) (0.5: the same rank for both projections), got "
+                    + upRankShare);
+        }
         if (method == Compressor.Light.LOWRANK) {
             for (String flag : new String[] {"--bits", "--group"}) {
                 if (Flags.given(command, flag)) {
                     throw new UserError(flag + " applies to --light rtn or awq, not to low rank (use --rank)");
                 }
             }
-        } else if (whiten || Flags.given(command, "--rank")) {
-            throw new UserError((whiten ? "--whiten" : "--rank") + " applies to --light lowrank, not to " + light);
+        } else if (whiten || Flags.given(command, "--rank") || Flags.given(command, "--up-rank-share")) {
+            throw new UserError((whiten ? "--whiten" : Flags.given(command, "--rank") ? "--rank" : "--up-rank-share")
+                    + " applies to --light lowrank, not to " + light);
         }
         if (compensate && heavy == 0) {
             throw new UserError("--compensate moves the light part's error into the heavy part: give --heavy above 0");
@@ -84,7 +93,7 @@ final class CompressOptions {
         }
         return Compressor.Options.defaults().withHeavy(heavy).withLight(method).withRank(rank).withWhiten(whiten)
                 .withRefit(refit || sequential).withSequential(sequential).withBits(bits).withHeavyBits(heavyBits).withGroupSize(group).withImportance(imp)
-                .withCompensate(compensate);
+                .withCompensate(compensate).withUpRankShare(upRankShare);
     }
 
     boolean needsActivationGram() {

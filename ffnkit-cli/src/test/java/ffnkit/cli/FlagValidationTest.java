@@ -50,6 +50,8 @@ class FlagValidationTest {
                 bad(CompressCommand::new, "--bits", "--bits", "4", "--out", "m.st"),
                 bad(CompressCommand::new, "--group", "--group", "64", "--out", "m.st"),
                 bad(CompressCommand::new, "--rank", "--light", "awq", "--rank", "0.2", "--out", "m.st"),
+                bad(CompressCommand::new, "--up-rank-share", "--up-rank-share", "1", "--out", "m.st"),
+                bad(CompressCommand::new, "--up-rank-share", "--light", "rtn", "--up-rank-share", "0.7", "--out", "m.st"),
                 // no split: nothing to move the light part's error into
                 bad(CompressCommand::new, "--compensate", "--heavy", "0", "--compensate", "--out", "m.st"),
                 bad(DemoCommand::new, "--compensate", "--heavy", "0", "--compensate"),

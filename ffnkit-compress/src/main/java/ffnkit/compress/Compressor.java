@@ -48,13 +48,16 @@ public final class Compressor {
      * @param sequential    refit layer by layer on the compressed model's own inputs, correcting the
      *                      drift of the layers below ({@link Refit#runSequential}); else one pass on
      *                      the original model's inputs
+     * @param upRankShare   low rank: the share of the two projections' rank budget (2r) given to the
+     *                      up-projection (0.5: r each; the parameters are the same for any share, since
+     *                      both projections are [d x m] or [m x d])
      * @param compensate    split only: move the light down-projection's error into the heavy rows
      *                      ({@link HeavyCompensation}); the light part's activation statistics become
      *                      the part the heavy activations do not predict
      */
     public record Options(double heavyFraction, Light light, double rank, boolean whiten, boolean refit, int bits,
                           int heavyBits, int groupSize, Importance importance, double damping, double ridge,
-                          int batchTexts, boolean sequential, boolean compensate) {
+                          int batchTexts, boolean sequential, boolean compensate, double upRankShare) {
 
         public Options {
             if (heavyFraction < 0 || heavyFraction >= 1) {
@@ -66,6 +69,9 @@ public final class Compressor {
             if (light != Light.LOWRANK && (bits < 2 || bits > 8)) {
                 throw new IllegalArgumentException("bits must be 2 to 8, got " + bits);
             }
+            if (!(upRankShare > 0 && upRankShare < 1)) {
+                throw new IllegalArgumentException("up-rank share must be in (0, 1), got " + upRankShare);
+            }
             if (refit && light != Light.LOWRANK) {
                 throw new IllegalArgumentException("refit applies to the low-rank light part");
             }
@@ -73,51 +79,55 @@ public final class Compressor {
 
         /** The paper's BERT setting: 25% heavy (float), light part low rank at 10% of full rank, plain SVD. */
         public static Options defaults() {
-            return new Options(0.25, Light.LOWRANK, 0.1, false, false, 3, 32, 128, Importance.OUTPUT_NORM, 1e-4, 1e-3, 32, false, false);
+            return new Options(0.25, Light.LOWRANK, 0.1, false, false, 3, 32, 128, Importance.OUTPUT_NORM, 1e-4, 1e-3, 32, false, false, 0.5);
         }
 
         public Options withHeavy(double f) {
-            return new Options(f, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
+            return new Options(f, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate, upRankShare);
         }
 
         public Options withLight(Light l) {
-            return new Options(heavyFraction, l, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
+            return new Options(heavyFraction, l, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate, upRankShare);
         }
 
         public Options withRank(double r) {
-            return new Options(heavyFraction, light, r, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
+            return new Options(heavyFraction, light, r, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate, upRankShare);
         }
 
         public Options withWhiten(boolean w) {
-            return new Options(heavyFraction, light, rank, w, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
+            return new Options(heavyFraction, light, rank, w, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate, upRankShare);
         }
 
         public Options withRefit(boolean r) {
-            return new Options(heavyFraction, light, rank, whiten, r, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
+            return new Options(heavyFraction, light, rank, whiten, r, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate, upRankShare);
         }
 
         public Options withBits(int b) {
-            return new Options(heavyFraction, light, rank, whiten, refit, b, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
+            return new Options(heavyFraction, light, rank, whiten, refit, b, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate, upRankShare);
         }
 
         public Options withHeavyBits(int b) {
-            return new Options(heavyFraction, light, rank, whiten, refit, bits, b, groupSize, importance, damping, ridge, batchTexts, sequential, compensate);
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, b, groupSize, importance, damping, ridge, batchTexts, sequential, compensate, upRankShare);
         }
 
         public Options withGroupSize(int g) {
-            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, g, importance, damping, ridge, batchTexts, sequential, compensate);
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, g, importance, damping, ridge, batchTexts, sequential, compensate, upRankShare);
         }
 
         public Options withSequential(boolean s) {
-            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, s, compensate);
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, s, compensate, upRankShare);
         }
 
         public Options withCompensate(boolean c) {
-            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, c);
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, c, upRankShare);
+        }
+
+        public Options withUpRankShare(double share) {
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, importance, damping, ridge, batchTexts, sequential, compensate, share);
         }
 
         public Options withImportance(Importance i) {
-            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, i, damping, ridge, batchTexts, sequential, compensate);
+            return new Options(heavyFraction, light, rank, whiten, refit, bits, heavyBits, groupSize, i, damping, ridge, batchTexts, sequential, compensate, upRankShare);
         }
 
         /** A short label for tables, e.g. "split25 lowrank r0.1 whiten refit". */
@@ -127,6 +137,9 @@ public final class Compressor {
             if (light == Light.LOWRANK) {
                 b.append(" r").append(rank < 1 ? String.valueOf(rank) : String.valueOf((int) rank));
                 b.append(whiten ? " whiten" : " svd").append(refit ? (sequential ? " seqrefit" : " refit") : "");
+                if (upRankShare != 0.5) {
+                    b.append(" up").append(upRankShare);
+                }
             } else {
                 b.append(' ').append(bits).append("bit g").append(groupSize);
             }
@@ -237,8 +250,8 @@ public final class Compressor {
         Activation act = f.activation();
         if (o.heavyFraction() == 0) {
             int[] all = IntStream.range(0, m).toArray();
-            return new LinearFeedForward(light(u, d, m, b1, Gram.input(stats), o),
-                    act, light(v, m, d, b2, o.whiten() || o.light() == Light.AWQ ? Gram.activations(stats, all) : null, o));
+            return new LinearFeedForward(light(u, d, m, b1, Gram.input(stats), true, o),
+                    act, light(v, m, d, b2, o.whiten() || o.light() == Light.AWQ ? Gram.activations(stats, all) : null, false, o));
         }
         int[] heavy = HeavyHitters.heavySet(heavyScores(u, b1, v, b2, stats, o), o.heavyFraction());
         int[] rest = HeavyHitters.complement(heavy, m);
@@ -250,7 +263,7 @@ public final class Compressor {
                 ? o.compensate() ? HeavyCompensation.conditional(stats, heavy, rest, o.damping()) : Gram.activations(stats, rest)
                 : null;
         // b2 belongs to the light part: its refit (and the whitened bias correction) re-estimates it
-        Linear lightDownCompressed = light(lightDown, rest.length, d, b2, lightActivations, o);
+        Linear lightDownCompressed = light(lightDown, rest.length, d, b2, lightActivations, false, o);
         if (o.compensate()) {
             HeavyCompensation.Result c = HeavyCompensation.solve(stats, heavy, rest, heavyDown, lightDown,
                     lightDownCompressed, b2, o.damping());
@@ -261,7 +274,7 @@ public final class Compressor {
                 heavyLinear(Neurons.columns(u, d, m, heavy), d, h, Neurons.pick(b1, heavy), o), act,
                 heavyLinear(heavyDown, h, d, null, o));
         FeedForward lightPart = new LinearFeedForward(
-                light(Neurons.columns(u, d, m, rest), d, rest.length, Neurons.pick(b1, rest), Gram.input(stats), o), act,
+                light(Neurons.columns(u, d, m, rest), d, rest.length, Neurons.pick(b1, rest), Gram.input(stats), true, o), act,
                 lightDownCompressed);
         return new SplitFeedForward(heavyPart, lightPart);
     }
@@ -274,8 +287,8 @@ public final class Compressor {
         int d = stats.inputDim();
         int m = stats.width();
         Gram activations = Gram.activations(stats, IntStream.range(0, m).toArray());
-        return LightError.scores(u, b1, v, b2, light(u, d, m, b1, Gram.input(stats), o),
-                light(v, m, d, b2, activations, o), Gram.input(stats), activations);
+        return LightError.scores(u, b1, v, b2, light(u, d, m, b1, Gram.input(stats), true, o),
+                light(v, m, d, b2, activations, false, o), Gram.input(stats), activations);
     }
 
     /**
@@ -303,10 +316,14 @@ public final class Compressor {
     }
 
     /** The light method applied to one layer; {@code stats} are its input's moments (null when not needed). */
-    private static Linear light(float[] w, int in, int out, float[] bias, Gram stats, Options o) {
+    private static Linear light(float[] w, int in, int out, float[] bias, Gram stats, boolean up, Options o) {
         return switch (o.light()) {
             case LOWRANK -> {
                 int r = LowRank.rank(o.rank(), in, out);
+                if (o.upRankShare() != 0.5) {
+                    int upRank = (int) Math.round(2 * r * o.upRankShare());
+                    r = Math.max(1, Math.min(Math.min(in, out), up ? upRank : 2 * r - upRank));
+                }
                 yield o.whiten() ? LowRank.whitened(w, in, out, bias, r, stats, o.damping(), true)
                         : LowRank.plain(w, in, out, bias, r);
             }

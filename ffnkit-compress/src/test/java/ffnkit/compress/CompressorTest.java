@@ -217,6 +217,28 @@ class CompressorTest {
     }
 
     @Test
+    void upRankShareMovesRankBetweenTheProjectionsAtTheSameParameters() {
+        try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+            DenseFeedForward dense = (DenseFeedForward) m.encoder().layers().get(0).feedForward();
+            Compressor.Options even = Compressor.Options.defaults().withWhiten(true);
+            for (double heavy : new double[] {0.25, 0}) {
+                var a = Compressor.compressLayer(dense, calibration.layer(0), even.withHeavy(heavy));
+                var b = Compressor.compressLayer(dense, calibration.layer(0), even.withHeavy(heavy).withUpRankShare(0.8));
+                LinearFeedForward la = heavy > 0 ? (LinearFeedForward) ((SplitFeedForward) a).light() : (LinearFeedForward) a;
+                LinearFeedForward lb = heavy > 0 ? (LinearFeedForward) ((SplitFeedForward) b).light() : (LinearFeedForward) b;
+                int r = ((LowRankLinear) la.up()).rank();
+                assertEquals(r, ((LowRankLinear) la.down()).rank());
+                int up = (int) Math.round(2 * r * 0.8);
+                assertEquals(up, ((LowRankLinear) lb.up()).rank(), "heavy " + heavy);
+                assertEquals(2 * r - up, ((LowRankLinear) lb.down()).rank(), "heavy " + heavy);
+                assertEquals(a.parameterCount(), b.parameterCount(), "heavy " + heavy);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Compressor.Options.defaults().withUpRankShare(1));
+        assertTrue(Compressor.Options.defaults().withUpRankShare(0.8).label().endsWith(" up0.8"));
+    }
+
+    @Test
     void eightBitHeavyPartSmallerThanAGroupIsNotPadded() throws IOException {
         // 1% of 1536 neurons = 15 heavy rows in the down-projection, fewer than the group of 128
         Compressor.Options o = Compressor.Options.defaults().withHeavy(0.01).withLight(Compressor.Light.RTN)
