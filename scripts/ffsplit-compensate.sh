@@ -4,12 +4,14 @@
 # heavy set, for every light method, against Table A's vanilla models at the same budget (low rank
 # r107; quantisation at the same bit width). Fidelity on the parity sentences and the 300-query slice
 # as in Tables A-D, then every pair on all 32,324 WordNet queries (per-query nDCG@10 and per-text
-# cosine over 80,476 texts, as Table D's phase X), about 3 minutes per model.
+# cosine over 80,476 texts, as Table D's phase X), about 2 minutes per model; Table A's splits
+# without compensation on the same queries; and, for whitened SVD, the up-rank share of each model
+# chosen on calibration text, then that pair on all of WordNet.
 #
 # Needs the OUT of scripts/ffsplit-experiment.sh (EXP_DIR: its calibration.safetensors and vanilla
 # models). Output in OUT_DIR: results.jsonl, the models, wordnet-all/, e5/ (fidelity on e5-small-v2)
 # and err.txt; prints the table
-# at the end (scripts/render-ffsplit-small-heavy.py --compensate). About an hour on 2 cores; an
+# at the end (scripts/render-ffsplit-small-heavy.py --compensate). About 75 minutes on 2 cores; an
 # interrupted run resumes.
 # Usage: scripts/ffsplit-compensate.sh [OUT_DIR] [EXP_DIR]
 #        (defaults /tmp/ffsplit-compensate and /tmp/ffsplit-experiment)

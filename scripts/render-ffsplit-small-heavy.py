@@ -351,6 +351,11 @@ if COMPENSATE:
                                         f"{'r107' if 'r0' in m else 'g128, same bits'}") for m, title in METHODS_E])])
     print()
     compensation_table()
+    if os.path.exists(f'{OUT}/shares.txt'):
+        sc, sv = re.findall(r'[0-9.]+', open(f'{OUT}/shares.txt').read().split(':')[1])[:2]
+        print()
+        wordnet_all_table(None, [('alloc', [(f'comp25-whiten-r0.1-up{sc}', f'vanilla-whiten-r107-up{sv}',
+                                             f'whitened SVD: split 25% compensated, up-rank share {sc}, vs vanilla r107, share {sv}')])])
     print()
     e5_table(['original'] + [n for m in ('whiten-r0.1', 'awq-3', 'rtn-3')
                              for n in (f'split25-{heavy8(m)}', f'comp25-{heavy8(m)}', f'vanilla-{m}')])
