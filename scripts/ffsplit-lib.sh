@@ -1,9 +1,11 @@
-# Helpers shared by the FFSplit Table C and Table D scripts (sourced, not run, from the repo root
+# Helpers shared by the FFSplit Table C, D and E scripts (sourced, not run, from the repo root
 # with ROOT set). ffsplit_setup sets OUT, EXP, MODEL, CAL and ERR, which the others read.
 # measure/run append one JSON line per model to $OUT/results.jsonl (fidelity on the parity
 # sentences, retrieval on 300 queries / 3,000 docs, size); big appends the 1,000-query /
 # 10,000-doc retrieval to $OUT/results_1000.jsonl; tool runs a single-file Java tool of scripts/
-# on the CLI's classpath (after ./ffnkit has built it). Rows already there are kept, so an
+# on the CLI's classpath (after ./ffnkit has built it); wn_all scores a group of models on all
+# WordNet queries (per-query nDCG@10 and per-text cosine to $MODEL, in $OUT/wordnet-all, which
+# must hold the `ffnkit data wordnet --queries 40000` set). Rows already there are kept, so an
 # interrupted run resumes.
 ffsplit_setup() { # script name, default OUT_DIR, [OUT_DIR] [EXP_DIR]
   local name=$1 default=$2
@@ -60,4 +62,12 @@ tool() { # source file, args...
   "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     --sun-misc-unsafe-memory-access=allow -XX:+UseParallelGC -Dffnkit.home="$ROOT" \
     -cp "$ROOT/ffnkit-cli/target/classes:$(cat "$ROOT/ffnkit-cli/target/classpath.txt")" "$@"
+}
+wn_all() { # group name, models...
+  local group=$1; shift
+  [ -s "$OUT/wordnet-all/perquery_$group.tsv" ] && return 0
+  echo "per-query nDCG@10 and per-text cosine, all WordNet, $group" >&2
+  PERQUERY_DATASET="$OUT/wordnet-all/wordnet-gloss-example" PERQUERY_COSINES="$OUT/wordnet-all/cosines_$group.tsv" \
+    tool scripts/PerQuery.java 40000 100000 "$OUT/wordnet-all/perquery_$group.tsv.tmp" $MODEL "$@" 2>>"$ERR"
+  mv "$OUT/wordnet-all/perquery_$group.tsv.tmp" "$OUT/wordnet-all/perquery_$group.tsv"
 }

@@ -78,14 +78,6 @@ fi
 # WordNet synsets as queries (their definitions; same 48,152 example sentences as documents): per-query nDCG@10 and per-text cosine
 # to the original model (queries and documents, 80,476 texts), about 3 minutes per model. Building
 # that query set reads WordNet itself (Debian package wordnet-base, /usr/share/wordnet).
-wn_all() { # group name, models...
-  local group=$1; shift
-  [ -s "$OUT/wordnet-all/perquery_$group.tsv" ] && return 0
-  echo "per-query nDCG@10 and per-text cosine, all WordNet, $group" >&2
-  PERQUERY_DATASET="$OUT/wordnet-all/wordnet-gloss-example" PERQUERY_COSINES="$OUT/wordnet-all/cosines_$group.tsv" \
-    tool scripts/PerQuery.java 40000 100000 "$OUT/wordnet-all/perquery_$group.tsv.tmp" $MODEL "$@" 2>>"$ERR"
-  mv "$OUT/wordnet-all/perquery_$group.tsv.tmp" "$OUT/wordnet-all/perquery_$group.tsv"
-}
 [ -f "$OUT/wordnet-all/wordnet-gloss-example/queries.jsonl" ] ||
   ./ffnkit data wordnet --queries 40000 --out "$OUT/wordnet-all" 2>>"$ERR"
 wn_all rule "${pairs[@]}"
