@@ -315,7 +315,11 @@ public final class Compressor {
                 : Rtn.layer(w, in, out, bias, 8, Math.min(o.groupSize(), in), null);
     }
 
-    /** The light method applied to one layer; {@code stats} are its input's moments (null when not needed). */
+    /**
+     * The light method applied to one layer; {@code stats} are its input's moments (null when not
+     * needed), {@code up} says whether it is the up-projection (low rank: it takes the up-rank share
+     * of the budget 2r, the down-projection the rest, each clamped to 1..its full rank).
+     */
     private static Linear light(float[] w, int in, int out, float[] bias, Gram stats, boolean up, Options o) {
         return switch (o.light()) {
             case LOWRANK -> {
