@@ -68,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
      * both faster and faithful without fine-tuning, and the demo prints the speed it measures.
      */
     private void applyRecommended() {
-        for (String flag : new String[] {"--heavy", "--light", "--rank", "--whiten", "--refit", "--bits", "--heavy-bits"}) {
+        for (String flag : new String[] {"--heavy", "--light", "--rank", "--up-rank-share", "--whiten", "--refit", "--bits", "--heavy-bits"}) {
             if (Flags.given(spec, flag)) {
                 return;
             }

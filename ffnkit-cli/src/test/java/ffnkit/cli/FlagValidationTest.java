@@ -112,6 +112,14 @@ class FlagValidationTest {
     }
 
     @Test
+    void demoWithALowRankFlagAloneIsTheUsersOwnSettingNotTheRecommendedAwq() {
+        // the recommended AWQ setting used to be applied under --up-rank-share, which then refused it for awq
+        var r = DataCommandTest.run(new DemoCommand(), withMissingModel(new String[] {"--up-rank-share", "0.9"}));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("/nonexistent/model.onnx") && !r.err().contains("--up-rank-share"), r.err());
+    }
+
+    @Test
     void calibrateHelpDoesNotOfferTheFlagItRefuses() {
         var out = new java.io.StringWriter();
         var err = new java.io.StringWriter();
