@@ -81,9 +81,12 @@ final class CompressOptions {
                     throw new UserError(flag + " applies to --light rtn or awq, not to low rank (use --rank)");
                 }
             }
-        } else if (whiten || Flags.given(command, "--rank") || Flags.given(command, "--up-rank-share")) {
-            throw new UserError((whiten ? "--whiten" : Flags.given(command, "--rank") ? "--rank" : "--up-rank-share")
-                    + " applies to --light lowrank, not to " + light);
+        } else {
+            for (String flag : new String[] {"--whiten", "--rank", "--up-rank-share"}) {
+                if (Flags.given(command, flag)) {
+                    throw new UserError(flag + " applies to --light lowrank, not to " + light);
+                }
+            }
         }
         if (compensate && heavy == 0) {
             throw new UserError("--compensate moves the light part's error into the heavy part: give --heavy above 0");

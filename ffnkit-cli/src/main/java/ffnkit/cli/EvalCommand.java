@@ -226,16 +226,14 @@ public final class EvalCommand implements Callable<Integer> {
             throw new UserError("--data " + data + " has no texts to compare: give a file with one text per line");
         }
         try (TextEmbedder m = open(modelOptions.model); TextEmbedder r = open(reference)) {
-            if (!texts.isEmpty()) {
-                // on one text first: a mismatch found after embedding the whole file with both costs minutes
-                List<String> first = texts.subList(0, 1);
-                int a = m.embed(first)[0].length;
-                int b = r.embed(first)[0].length;
-                if (a != b) {
-                    throw new UserError("--model " + modelOptions.model + " gives " + a + "-dimensional embeddings, --reference "
-                            + reference + " " + b + "-dimensional: fidelity compares models of the same dimension, "
-                            + "e.g. a compressed model with the model it was made from");
-                }
+            // on one text first: a mismatch found after embedding the whole file with both costs minutes
+            List<String> first = texts.subList(0, 1);
+            int a = m.embed(first)[0].length;
+            int b = r.embed(first)[0].length;
+            if (a != b) {
+                throw new UserError("--model " + modelOptions.model + " gives " + a + "-dimensional embeddings, --reference "
+                        + reference + " " + b + "-dimensional: fidelity compares models of the same dimension, "
+                        + "e.g. a compressed model with the model it was made from");
             }
             var f = Evaluation.fidelity(m, r, texts, batch, Progress.to(err));
             return header().setAll((ObjectNode) JSON.valueToTree(f));

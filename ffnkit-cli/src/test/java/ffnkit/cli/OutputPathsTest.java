@@ -143,12 +143,16 @@ class OutputPathsTest {
         assertTrue(message.contains(NO_MODEL) && !message.startsWith("--out"), message);
     }
 
+    /** Sets or clears a file attribute (e.g. "+i", "-a"); true when chattr succeeded. */
+    private static boolean chattr(String change, Path file) throws Exception {
+        return new ProcessBuilder("chattr", change, file.toString()).start().waitFor() == 0;
+    }
+
     @Test
     void anExistingFileThatCannotBeReplacedIsRefusedUpFront() throws Exception {
         Path locked = Files.writeString(dir.resolve("locked.st"), "keep");
         // root ignores permission bits, but not the immutable attribute (which makes the final rename fail)
-        assumeTrue(new ProcessBuilder("chattr", "+i", locked.toString()).start().waitFor() == 0,
-                "chattr +i is needed (root, and a file system with attributes)");
+        assumeTrue(chattr("+i", locked), "chattr +i is needed (root, and a file system with attributes)");
         try {
             String expected = " " + locked + " cannot be replaced (operation not permitted): give another file or make it writable";
             assertEquals("--out" + expected, error(args("compress", "--out", locked.toString())));
@@ -157,7 +161,7 @@ class OutputPathsTest {
             assertEquals("--out " + link + " cannot be replaced (operation not permitted): give another file or make it writable",
                     error(args("convert", "--to", "fff", "--out", link.toString())));
         } finally {
-            new ProcessBuilder("chattr", "-i", locked.toString()).start().waitFor();
+            chattr("-i", locked);
         }
         assertEquals("keep", Files.readString(locked));
     }
@@ -165,13 +169,12 @@ class OutputPathsTest {
     @Test
     void anAppendOnlyFileIsRefusedUpFrontToo() throws Exception {
         Path appendOnly = Files.writeString(dir.resolve("append.st"), "keep");
-        assumeTrue(new ProcessBuilder("chattr", "+a", appendOnly.toString()).start().waitFor() == 0,
-                "chattr +a is needed (root, and a file system with attributes)");
+        assumeTrue(chattr("+a", appendOnly), "chattr +a is needed (root, and a file system with attributes)");
         try {
             assertEquals("--output " + appendOnly + " cannot be replaced (operation not permitted): give another file or"
                     + " make it writable", error(args("embed", "--output", appendOnly.toString())));
         } finally {
-            new ProcessBuilder("chattr", "-a", appendOnly.toString()).start().waitFor();
+            chattr("-a", appendOnly);
         }
         assertEquals("keep", Files.readString(appendOnly));
     }

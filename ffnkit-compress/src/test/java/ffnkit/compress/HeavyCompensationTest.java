@@ -75,6 +75,18 @@ class HeavyCompensationTest {
         return y;
     }
 
+    /** [h_H,t 1] for every token: the regressors of the least-squares references. */
+    static DMatrixRMaj heavyDesign() {
+        DMatrixRMaj a = new DMatrixRMaj(N, HEAVY.length + 1);
+        for (int t = 0; t < N; t++) {
+            for (int j = 0; j < HEAVY.length; j++) {
+                a.set(t, j, H[t * M + HEAVY[j]]);
+            }
+            a.set(t, HEAVY.length, 1);
+        }
+        return a;
+    }
+
     static double meanSquaredDistance(double[][] a, double[][] b) {
         double s = 0;
         for (int t = 0; t < N; t++) {
@@ -97,13 +109,9 @@ class HeavyCompensationTest {
         // Reference: the best heavy rows and bias for this light layer, min over (Δ, β) of
         // Σ_t ||[h_H,t 1]·[Δ; β] − (y_t − y'_t)||², solved on the tokens themselves.
         double[][] uncompensated = outputs(vh, light);
-        DMatrixRMaj a = new DMatrixRMaj(N, HEAVY.length + 1);
+        DMatrixRMaj a = heavyDesign();
         DMatrixRMaj target = new DMatrixRMaj(N, D);
         for (int t = 0; t < N; t++) {
-            for (int j = 0; j < HEAVY.length; j++) {
-                a.set(t, j, H[t * M + HEAVY[j]]);
-            }
-            a.set(t, HEAVY.length, 1);
             for (int col = 0; col < D; col++) {
                 target.set(t, col, original[t][col] - uncompensated[t][col]);
             }
@@ -115,7 +123,6 @@ class HeavyCompensationTest {
                 assertEquals(vh[j * D + col] + fit.get(j, col), c.heavyRows()[j * D + col], 1e-4, "row " + j + " col " + col);
             }
         }
-        double best = 0;
         double[][] refOut = new double[N][D];
         for (int t = 0; t < N; t++) {
             for (int col = 0; col < D; col++) {
@@ -126,7 +133,7 @@ class HeavyCompensationTest {
                 refOut[t][col] = s;
             }
         }
-        best = meanSquaredDistance(original, refOut);
+        double best = meanSquaredDistance(original, refOut);
         double after = meanSquaredDistance(original, compensated);
         assertEquals(best, after, 1e-5 * best, "the error left is the least-squares optimum");
         assertEquals(after, c.errorAfter(), 1e-4 * after, "reported error after");
@@ -170,13 +177,9 @@ class HeavyCompensationTest {
     @Test
     void conditionalStatisticsAreTheResidualCovarianceOfTheLightActivations() {
         // Reference: regress h_L on [h_H 1] token by token; the residual's Gram (its mean is zero).
-        DMatrixRMaj a = new DMatrixRMaj(N, HEAVY.length + 1);
+        DMatrixRMaj a = heavyDesign();
         DMatrixRMaj hl = new DMatrixRMaj(N, LIGHT.length);
         for (int t = 0; t < N; t++) {
-            for (int j = 0; j < HEAVY.length; j++) {
-                a.set(t, j, H[t * M + HEAVY[j]]);
-            }
-            a.set(t, HEAVY.length, 1);
             for (int i = 0; i < LIGHT.length; i++) {
                 hl.set(t, i, H[t * M + LIGHT[i]]);
             }
