@@ -6,7 +6,8 @@
 # as in Tables A-D, then every pair on all 32,324 WordNet queries (per-query nDCG@10 and per-text
 # cosine over 80,476 texts, as Table D's phase X), about 2 minutes per model; Table A's splits
 # without compensation on the same queries; and, for whitened SVD, the up-rank share of each model
-# chosen on calibration text, then that pair on all of WordNet.
+# chosen on calibration text, then that pair on all of WordNet; and the quantised splits with their
+# heavy rows refit (--refit with rtn/awq).
 #
 # Needs the OUT of scripts/ffsplit-experiment.sh (EXP_DIR: its calibration.safetensors and vanilla
 # models). Output in OUT_DIR: results.jsonl, the models, wordnet-all/, e5/ (fidelity on e5-small-v2)
@@ -75,6 +76,18 @@ for n in "comp25-whiten-r0.1-up$sc" "vanilla-whiten-r107-up$sv"; do
 done
 wn_all alloc "$OUT/comp25-whiten-r0.1-up$sc.safetensors" "$OUT/vanilla-whiten-r107-up$sv.safetensors"
 
+# The quantised splits with their heavy rows refit on calibration text (--refit with rtn/awq: the
+# light codes stay; the heavy rows of V and b2 are fitted by least squares, which also absorbs the
+# light up-projection's error through the GELU), on all of WordNet; the render pairs them with the
+# vanilla twins and the compensated splits of group comp.
+refitq=()
+for lb in awq:3 rtn:3 awq:4 rtn:4; do
+  l=${lb%%:*}; b=${lb#*:}
+  run "comp25-$l-$b-heavy8-refit" 0.25 --light "$l" --bits "$b" --heavy-bits 8 --compensate --refit
+  refitq+=("$OUT/comp25-$l-$b-heavy8-refit.safetensors")
+done
+wn_all refitq "${refitq[@]}"
+
 # The same on e5-small-v2 (12 layers, its own calibration of the same 1,000 texts): fidelity and the
 # 300-query slice, in OUT_DIR/e5 (e5's retrieval on this task does not follow fidelity: Table D).
 (
@@ -88,6 +101,7 @@ wn_all alloc "$OUT/comp25-whiten-r0.1-up$sc.safetensors" "$OUT/vanilla-whiten-r1
   for l in awq rtn; do
     run "split25-$l-3-heavy8" 0.25 --light $l --bits 3 --heavy-bits 8
     run "comp25-$l-3-heavy8" 0.25 --light $l --bits 3 --heavy-bits 8 --compensate
+    run "comp25-$l-3-heavy8-refit" 0.25 --light $l --bits 3 --heavy-bits 8 --compensate --refit
     run "vanilla-$l-3" 0 --light $l --bits 3
   done
 )

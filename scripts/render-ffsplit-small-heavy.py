@@ -136,8 +136,17 @@ def heavy8(m):
     return m if 'r0' in m else m + '-heavy8'
 
 
+QUANTISED_E = [(m, title) for m, title in METHODS_E if 'r0' not in m]
+
+
+def refit_row(m):
+    """The quantised splits also come with their heavy rows refit (comp25-...-heavy8-refit)."""
+    return '' if 'r0' in m else f"comp25-{heavy8(m)}-refit\n"
+
+
 if COMPENSATE:
-    GROUPS = ''.join(f"## {title}\nexp:split25-{heavy8(m)}\ncomp25-{heavy8(m)}\nexp:vanilla-{m}\n" for m, title in METHODS_E)
+    GROUPS = ''.join(f"## {title}\nexp:split25-{heavy8(m)}\ncomp25-{heavy8(m)}\n{refit_row(m)}exp:vanilla-{m}\n"
+                     for m, title in METHODS_E)
 
 
 def load(path, fill=None):
@@ -285,6 +294,19 @@ def e5_table(names=None):
               f"{d['ndcg_at_10']:.4f} | {d['mrr_at_10']:.4f} |")
 
 
+def wordnet_all_columns(groups):
+    """Per-query nDCG@10 and per-text cosine of one all-WordNet group, or of several merged (group1+group2)."""
+    nd, cos = {}, {}
+    for group in groups.split('+'):
+        pq, cs = f'{OUT}/wordnet-all/perquery_{group}.tsv', f'{OUT}/wordnet-all/cosines_{group}.tsv'
+        if not (os.path.exists(pq) and os.path.exists(cs)):
+            print(f"(no {pq}: run scripts/{'ffsplit-compensate.sh' if COMPENSATE else 'ffsplit-light-error.sh, phase X'})")
+            return None, None
+        nd.update(columns(pq))
+        cos.update(columns(cs))
+    return nd, cos
+
+
 def wordnet_all_table(rule, groups=None):
     """Pairs on all WordNet queries: fidelity on the 80k retrieval texts and nDCG@10, paired."""
     groups = groups or [('rule', [(a, b, label) for a, b, label in rule]),
@@ -293,11 +315,9 @@ def wordnet_all_table(rule, groups=None):
                            ('split25-rtn-3-heavy8', 'vanilla-rtn-3', 'rtn-3: split 25% vs vanilla g128')])]
     header = False
     for group, gpairs in groups:
-        pq, cs = f'{OUT}/wordnet-all/perquery_{group}.tsv', f'{OUT}/wordnet-all/cosines_{group}.tsv'
-        if not (os.path.exists(pq) and os.path.exists(cs)):
-            print(f"(no {pq}: run scripts/{'ffsplit-compensate.sh' if COMPENSATE else 'ffsplit-light-error.sh, phase X'})")
+        nd, cos = wordnet_all_columns(group)
+        if nd is None:
             continue
-        nd, cos = columns(pq), columns(cs)
         if not header:
             n, t = len(next(iter(nd.values()))), len(next(iter(cos.values())))
             print(f"| comparison (all WordNet: {n:,} queries, 48,152 docs; cosine over {t:,} texts) | mean cos A | mean cos B "
@@ -324,19 +344,16 @@ if LIGHT_ERROR:
     print()
     e5_table()
 
-def compensation_table():
-    """Table A's split against the same split compensated, on all WordNet (groups comp and uncomp)."""
-    paths = [f'{OUT}/wordnet-all/{kind}_{group}.tsv' for kind in ('perquery', 'cosines') for group in ('comp', 'uncomp')]
-    if not all(os.path.exists(p) for p in paths):
-        print(f"(no {paths[1]}: run scripts/ffsplit-compensate.sh)")
+def before_after_table(groups, methods, before, after, what):
+    """The same split before and after a change, on all WordNet: before(m) and after(m) name the models."""
+    nd, cos = wordnet_all_columns(groups)
+    if nd is None:
         return
-    nd = {**columns(paths[0]), **columns(paths[1])}
-    cos = {**columns(paths[2]), **columns(paths[3])}
-    print("| method (split 25%, all WordNet) | mean cos | mean cos, compensated | difference (SE) | nDCG@10 "
-          "| nDCG@10, compensated | difference (SE) | 95% CI |")
+    print(f"| method (split 25%, all WordNet) | mean cos | mean cos, {what} | difference (SE) | nDCG@10 "
+          f"| nDCG@10, {what} | difference (SE) | 95% CI |")
     print("|---|---:|---:|---|---:|---:|---|---|")
-    for m, title in METHODS_E:
-        a, b = f'comp25-{heavy8(m)}', f'split25-{heavy8(m)}'
+    for m, title in methods:
+        a, b = after(m), before(m)
         if a not in nd or b not in nd: continue
         cm, cse = mean_se([x - y for x, y in zip(cos[a], cos[b])])
         dm, dse = mean_se([x - y for x, y in zip(nd[a], nd[b])])
@@ -350,12 +367,20 @@ if COMPENSATE:
                                         f"{title}: split 25% compensated vs vanilla "
                                         f"{'r107' if 'r0' in m else 'g128, same bits'}") for m, title in METHODS_E])])
     print()
-    compensation_table()
+    # Table A's split against the same split compensated
+    before_after_table('comp+uncomp', METHODS_E, lambda m: f'split25-{heavy8(m)}', lambda m: f'comp25-{heavy8(m)}', 'compensated')
     if os.path.exists(f'{OUT}/shares.txt'):
         sc, sv = re.findall(r'[0-9.]+', open(f'{OUT}/shares.txt').read().split(':')[1])[:2]
         print()
         wordnet_all_table(None, [('alloc', [(f'comp25-whiten-r0.1-up{sc}', f'vanilla-whiten-r107-up{sv}',
                                              f'whitened SVD: split 25% compensated, up-rank share {sc}, vs vanilla r107, share {sv}')])])
     print()
+    wordnet_all_table(None, [('comp+refitq', [(f"comp25-{heavy8(m)}-refit", f'vanilla-{m}',
+                                               f"{title}: split 25% compensated + refit vs vanilla g128, same bits")
+                                              for m, title in QUANTISED_E])])
+    print()
+    before_after_table('comp+refitq', QUANTISED_E, lambda m: f'comp25-{heavy8(m)}', lambda m: f'comp25-{heavy8(m)}-refit',
+                       'refit')
+    print()
     e5_table(['original'] + [n for m in ('whiten-r0.1', 'awq-3', 'rtn-3')
-                             for n in (f'split25-{heavy8(m)}', f'comp25-{heavy8(m)}', f'vanilla-{m}')])
+                             for n in (f'split25-{heavy8(m)}', f'comp25-{heavy8(m)}', refit_row(m).strip(), f'vanilla-{m}') if n])

@@ -32,7 +32,7 @@ final class CompressOptions {
     @Option(names = "--whiten", description = "Low rank: data-aware SVD, W' = [W·S]_r·S⁻¹ with S·Sᵀ = XᵀX from calibration.")
     boolean whiten;
 
-    @Option(names = "--refit", description = "Low rank: least-squares refit of the light part's last factor and b2 on calibration text.")
+    @Option(names = "--refit", description = "Least-squares refit on calibration text: low rank, of the light part's last factor and b2; rtn/awq (split only), of the heavy rows of the down-projection and b2.")
     boolean refit;
 
     @Option(names = "--sequential-refit", description = "Implies --refit: fit layer by layer on the compressed model's own inputs, correcting earlier layers' errors.")
@@ -87,6 +87,9 @@ final class CompressOptions {
                     throw new UserError(flag + " applies to --light lowrank, not to " + light);
                 }
             }
+        }
+        if ((refit || sequential) && method != Compressor.Light.LOWRANK && heavy == 0) {
+            throw new UserError("--refit with --light " + light + " refits the heavy rows (the quantised codes stay): give --heavy above 0");
         }
         if (compensate && heavy == 0) {
             throw new UserError("--compensate moves the light part's error into the heavy part: give --heavy above 0");

@@ -55,6 +55,9 @@ class FlagValidationTest {
                 // no split: nothing to move the light part's error into
                 bad(CompressCommand::new, "--compensate", "--heavy", "0", "--compensate", "--out", "m.st"),
                 bad(DemoCommand::new, "--compensate", "--heavy", "0", "--compensate"),
+                // a quantised light part keeps its codes: its refit moves into the heavy rows, which need a split
+                bad(CompressCommand::new, "--refit", "--heavy", "0", "--light", "awq", "--refit", "--out", "m.st"),
+                bad(DemoCommand::new, "--refit", "--heavy", "0", "--light", "rtn", "--sequential-refit"),
                 bad(DemoCommand::new, "--corpus-limit", "--corpus-limit", "-1"),
                 bad(AnalyzeCommand::new, "--ablation-fraction", "--ablation-fraction", "NaN"),
                 bad(CalibrateCommand::new, "--save-calibration", "--save-calibration", "a.st", "--out", "c.st"),

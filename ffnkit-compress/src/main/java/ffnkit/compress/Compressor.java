@@ -39,7 +39,8 @@ public final class Compressor {
      * @param light         how the light part (or, without a split, the whole FFN) is compressed
      * @param rank          low rank: a fraction of the full rank min(in, out) when below 1, else an absolute rank
      * @param whiten        low rank: data-aware (whitened, centred) SVD instead of the plain SVD of W
-     * @param refit         least-squares refit of the light part's last factor and the output bias
+     * @param refit         least-squares refit of the light part's last factor and the output bias; with a
+     *                      quantised light part (split only), of the heavy rows of V and the output bias
      * @param bits          quantised light part: bits per weight (2-8)
      * @param heavyBits     32 (float) or 8 (RTN 8-bit, the paper's OPT setting)
      * @param groupSize     quantisation group size along the input dimension
@@ -72,8 +73,9 @@ public final class Compressor {
             if (!(upRankShare > 0 && upRankShare < 1)) {
                 throw new IllegalArgumentException("up-rank share must be in (0, 1), got " + upRankShare);
             }
-            if (refit && light != Light.LOWRANK) {
-                throw new IllegalArgumentException("refit applies to the low-rank light part");
+            if (refit && light != Light.LOWRANK && heavyFraction == 0) {
+                throw new IllegalArgumentException("refit of a quantised light part moves its error into the heavy "
+                        + "rows, so it needs a split (heavy fraction above 0)");
             }
         }
 
@@ -141,7 +143,7 @@ public final class Compressor {
                     b.append(" up").append(upRankShare);
                 }
             } else {
-                b.append(' ').append(bits).append("bit g").append(groupSize);
+                b.append(' ').append(bits).append("bit g").append(groupSize).append(refit ? (sequential ? " seqrefit" : " refit") : "");
             }
             if (heavyFraction > 0 && heavyBits == 8) {
                 b.append(" heavy8");
@@ -354,7 +356,8 @@ public final class Compressor {
      * {@code targetFfnBytes} (2 bits if none does).
      */
     public static Options matchBudget(Options o, int layers, int d, int m, long targetFfnParams, long targetFfnBytes) {
-        Options vanilla = o.withHeavy(0).withCompensate(false);
+        // the vanilla method has no heavy rows, so a quantised split's refit has no counterpart there
+        Options vanilla = o.withRefit(o.refit() && o.light() == Light.LOWRANK).withHeavy(0).withCompensate(false);
         if (o.light() == Light.LOWRANK) {
             double perLayer = (double) targetFfnParams / layers;
             int r = (int) Math.round((perLayer - m - d) / (2.0 * (d + m)));

@@ -7,11 +7,13 @@ import ffnkit.model.FeedForward;
 import ffnkit.model.Linear;
 import ffnkit.model.LinearFeedForward;
 import ffnkit.model.LowRankLinear;
+import ffnkit.model.QuantizedLinear;
 import ffnkit.model.SplitFeedForward;
 import org.ejml.data.DMatrixRMaj;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The closed-form correction that stands in for fine-tuning. After compression, the light part's
@@ -25,6 +27,9 @@ import java.util.List;
  * </pre>
  * One streaming pass over the texts with the ORIGINAL model (its layer inputs), accumulating
  * [Z 1]ᵀ[Z 1] and [Z 1]ᵀT per layer; nothing is stored per token.
+ * <p>
+ * A quantised light part keeps its codes (a float refit would undo them): the split's heavy rows of
+ * V are refit instead, with Z the heavy activations and T = FFN(x) − (light part without b2)(x).
  */
 public final class Refit {
 
@@ -126,10 +131,26 @@ public final class Refit {
         return out;
     }
 
-    /** The parts of a compressed slot the refit touches. */
-    private record Parts(FeedForward heavy, LinearFeedForward light, Linear features, DenseLinear last) {
+    /**
+     * The parts of a compressed slot the refit touches: {@code fixed} is subtracted from the target,
+     * {@code fitted}'s last factor (weights {@code last0}, [featureDim x d], and the output bias
+     * {@code bias0}) is refit on the features {@code fitted} computes before it.
+     * <ul>
+     * <li>A low-rank or dense light part (also the vanilla method): its last factor, the heavy part fixed.
+     * <li>A split with a quantised light part, whose codes a float refit would undo: the heavy rows of
+     *     the down-projection instead, the light part fixed (without its bias, which the refit
+     *     re-estimates). This is {@link HeavyCompensation}'s correction fitted on data, so it also sees
+     *     the light up-projection's error through the activation; an 8-bit heavy part is quantised again.
+     * </ul>
+     */
+    private record Parts(FeedForward fixed, LinearFeedForward fitted, Linear features, float[] last0, float[] bias0,
+                         Function<DenseLinear, FeedForward> rebuild) {
 
         static Parts of(FeedForward slot) {
+            if (slot instanceof SplitFeedForward s && s.light() instanceof LinearFeedForward light
+                    && light.down() instanceof QuantizedLinear q) {
+                return heavyRows(s, light, q);
+            }
             FeedForward heavy = null;
             FeedForward lightSlot = slot;
             if (slot instanceof SplitFeedForward s) {
@@ -139,23 +160,48 @@ public final class Refit {
             if (!(lightSlot instanceof LinearFeedForward light)) {
                 throw new IllegalArgumentException("refit needs a linear FFN light part, got " + lightSlot.getClass().getSimpleName());
             }
+            FeedForward h = heavy;
             return switch (light.down()) {
-                case LowRankLinear lr when lr.b() instanceof DenseLinear b -> new Parts(heavy, light, lr.a(), b);
-                case DenseLinear d -> new Parts(heavy, light, null, d);
+                case LowRankLinear lr when lr.b() instanceof DenseLinear b -> new Parts(h, light, lr.a(),
+                        b.weight().toRowMajor(), b.bias(), fit -> join(h, new LinearFeedForward(light.up(),
+                        light.activation(), new LowRankLinear(lr.a(), fit))));
+                case DenseLinear d -> new Parts(h, light, null, d.weight().toRowMajor(), d.bias(),
+                        fit -> join(h, new LinearFeedForward(light.up(), light.activation(), fit)));
+                case QuantizedLinear q -> throw new IllegalArgumentException("refit of a quantised light part moves "
+                        + "its error into the heavy rows, so it needs a split (heavy fraction above 0)");
                 default -> throw new IllegalArgumentException("refit applies to a dense or low-rank light down-projection, not "
                         + light.down().getClass().getSimpleName());
             };
         }
 
-        int featureDim() {
-            return last.inputDim();
+        private static Parts heavyRows(SplitFeedForward s, LinearFeedForward light, QuantizedLinear lightDown) {
+            if (!(s.heavy() instanceof LinearFeedForward heavy)) {
+                throw new IllegalArgumentException("refit needs a linear FFN heavy part, got "
+                        + s.heavy().getClass().getSimpleName());
+            }
+            float[] rows0 = switch (heavy.down()) {
+                case DenseLinear d when d.bias() == null -> d.weight().toRowMajor();
+                case QuantizedLinear q when q.bias() == null && q.inputScales() == null -> q.dequantize();
+                default -> throw new IllegalArgumentException("refit of the heavy rows needs a float or plain 8-bit "
+                        + "heavy down-projection without bias, got " + heavy.down().getClass().getSimpleName());
+            };
+            LinearFeedForward unbiased = new LinearFeedForward(light.up(), light.activation(),
+                    HeavyCompensation.withBias(lightDown, null));
+            return new Parts(unbiased, heavy, null, rows0, lightDown.bias(), fit -> {
+                Linear rows = heavy.down() instanceof QuantizedLinear q
+                        ? Rtn.layer(fit.weight().toRowMajor(), fit.inputDim(), fit.outputDim(), null, q.bits(), q.groupSize(), null)
+                        : new DenseLinear(fit.weight().toRowMajor(), fit.inputDim(), fit.outputDim(), null);
+                return new SplitFeedForward(new LinearFeedForward(heavy.up(), heavy.activation(), rows),
+                        new LinearFeedForward(light.up(), light.activation(), HeavyCompensation.withBias(lightDown, fit.bias())));
+            });
         }
 
-        /** The slot with its last factor replaced. */
-        FeedForward with(DenseLinear newLast) {
-            Linear down = features == null ? newLast : new LowRankLinear(features, newLast);
-            LinearFeedForward l = new LinearFeedForward(light.up(), light.activation(), down);
-            return heavy == null ? l : new SplitFeedForward(heavy, l);
+        private static FeedForward join(FeedForward heavy, LinearFeedForward light) {
+            return heavy == null ? light : new SplitFeedForward(heavy, light);
+        }
+
+        int featureDim() {
+            return features == null ? fitted.width() : features.outputDim();
         }
     }
 
@@ -182,15 +228,15 @@ public final class Refit {
 
         /** Adds tokens: x the layer's input, t the target output of the whole FFN slot (modified here). */
         void add(float[] x, float[] t, int rows) {
-            if (parts.heavy() != null) {
-                float[] h = new float[rows * d];
-                parts.heavy().forward(x, rows, h);
+            if (parts.fixed() != null) {
+                float[] f = new float[rows * d];
+                parts.fixed().forward(x, rows, f);
                 for (int i = 0; i < t.length; i++) {
-                    t[i] -= h[i];
+                    t[i] -= f[i];
                 }
             }
-            float[] hidden = new float[rows * parts.light().width()];
-            parts.light().up().forward(x, rows, parts.light().activation(), null, hidden);
+            float[] hidden = new float[rows * parts.fitted().width()];
+            parts.fitted().up().forward(x, rows, parts.fitted().activation(), null, hidden);
             float[] z = hidden;
             if (parts.features() != null) {
                 z = new float[rows * r];
@@ -222,8 +268,8 @@ public final class Refit {
 
         FeedForward solve(double ridge, List<LayerResult> results) {
             int w = r + 1;
-            float[] b0 = parts.last().weight().toRowMajor();
-            float[] bias0 = parts.last().bias();
+            float[] b0 = parts.last0();
+            float[] bias0 = parts.bias0();
             DMatrixRMaj theta0 = new DMatrixRMaj(w, d);
             for (int i = 0; i < r; i++) {
                 for (int c = 0; c < d; c++) {
@@ -260,7 +306,7 @@ public final class Refit {
             if (results != null) {
                 results.add(new LayerResult(mse(theta0), mse(theta)));
             }
-            return parts.with(new DenseLinear(b, r, d, bias));
+            return parts.rebuild().apply(new DenseLinear(b, r, d, bias));
         }
 
         /** ||[Z 1]·θ − T||² / n from the accumulated moments: (θᵀ·M·θ − 2·θᵀ·ZᵀT + TᵀT) / n. */

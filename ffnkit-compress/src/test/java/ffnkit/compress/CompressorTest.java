@@ -183,7 +183,119 @@ class CompressorTest {
             Path f = dir.resolve("q.safetensors");
             assertSavedModelEmbedsIdentically(m.encoder(), f, Map.of());
         }
-        assertThrows(IllegalArgumentException.class, () -> Compressor.Options.defaults().withLight(Compressor.Light.RTN).withRefit(true));
+        var noSplit = assertThrows(IllegalArgumentException.class,
+                () -> Compressor.Options.defaults().withHeavy(0).withLight(Compressor.Light.RTN).withRefit(true));
+        assertTrue(noSplit.getMessage().contains("needs a split"), noSplit.getMessage());
+    }
+
+    /**
+     * A quantised split's refit keeps the light codes and fits the heavy rows of V and b2: against
+     * the least-squares solution computed here from layer 0's own inputs, token by token.
+     */
+    @Test
+    void quantisedSplitRefitIsTheLeastSquaresFitOfTheHeavyRows() {
+        Compressor.Options o = Compressor.Options.defaults().withLight(Compressor.Light.RTN).withBits(3).withRefit(true);
+        List<int[]> texts = calibIds.subList(0, 64);
+        try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+            Encoder e = m.encoder();
+            List<ffnkit.model.FeedForward> slots = new java.util.ArrayList<>();
+            for (int l = 0; l < e.layers().size(); l++) {
+                slots.add(Compressor.compressLayer((DenseFeedForward) e.layers().get(l).feedForward(), calibration.layer(l), o));
+            }
+            List<float[]> inputs = new java.util.ArrayList<>();
+            e.hiddenStates(texts.toArray(new int[0][]), (layer, x, rows) -> {
+                if (layer == 0) {
+                    inputs.add(Arrays.copyOf(x, rows * 384));
+                }
+            });
+            List<Refit.LayerResult> results = new java.util.ArrayList<>();
+            List<ffnkit.model.FeedForward> refit = Refit.run(e, slots, texts, 16, 0, results);
+
+            SplitFeedForward before = (SplitFeedForward) slots.get(0);
+            SplitFeedForward after = assertInstanceOf(SplitFeedForward.class, refit.get(0));
+            LinearFeedForward heavy = (LinearFeedForward) before.heavy();
+            LinearFeedForward light = (LinearFeedForward) before.light();
+            QuantizedLinear lightDown = (QuantizedLinear) light.down();
+            QuantizedLinear newLightDown = (QuantizedLinear) ((LinearFeedForward) after.light()).down();
+            assertTrue(Arrays.equals(lightDown.packedCodes(), newLightDown.packedCodes()), "the light codes stay");
+            assertTrue(Arrays.equals(lightDown.scales(), newLightDown.scales()));
+            assertTrue(((LinearFeedForward) after.light()).up() == light.up());
+
+            // reference: Z = [heavy activations, 1], T = FFN(x) − light part without b2, normal equations in double
+            DenseFeedForward original = (DenseFeedForward) e.layers().get(0).feedForward();
+            LinearFeedForward unbiased = new LinearFeedForward(light.up(), light.activation(),
+                    HeavyCompensation.withBias(lightDown, null));
+            int h = heavy.width();
+            var zz = new org.ejml.data.DMatrixRMaj(h + 1, h + 1);
+            var zt = new org.ejml.data.DMatrixRMaj(h + 1, 384);
+            for (float[] x : inputs) {
+                int rows = x.length / 384;
+                float[] t = new float[x.length];
+                float[] fixed = new float[x.length];
+                float[] z = new float[rows * h];
+                original.forward(x, rows, t);
+                unbiased.forward(x, rows, fixed);
+                heavy.up().forward(x, rows, heavy.activation(), null, z);
+                for (int r = 0; r < rows; r++) {
+                    for (int i = 0; i <= h; i++) {
+                        double zi = i < h ? z[r * h + i] : 1;
+                        for (int j = 0; j <= h; j++) {
+                            zz.add(i, j, zi * (j < h ? z[r * h + j] : 1));
+                        }
+                        for (int c = 0; c < 384; c++) {
+                            zt.add(i, c, zi * ((double) t[r * 384 + c] - fixed[r * 384 + c]));
+                        }
+                    }
+                }
+            }
+            var theta = new org.ejml.data.DMatrixRMaj(h + 1, 384);
+            assertTrue(org.ejml.dense.row.CommonOps_DDRM.solve(zz, zt, theta));
+            float[] rows = ((ffnkit.model.DenseLinear) ((LinearFeedForward) after.heavy()).down()).weight().toRowMajor();
+            float[] bias = newLightDown.bias();
+            double err = 0;
+            double norm = 0;
+            for (int i = 0; i <= h; i++) {
+                for (int c = 0; c < 384; c++) {
+                    double got = i < h ? rows[i * 384 + c] : bias[c];
+                    err += (got - theta.get(i, c)) * (got - theta.get(i, c));
+                    norm += theta.get(i, c) * theta.get(i, c);
+                }
+            }
+            assertTrue(Math.sqrt(err / norm) < 1e-3, "relative difference to least squares " + Math.sqrt(err / norm));
+            for (Refit.LayerResult r : results) {
+                assertTrue(r.mseAfter() < 0.8 * r.mseBefore(), r.toString());
+            }
+        }
+    }
+
+    @Test
+    void quantisedSplitRefitRaisesFidelityAndSavesLoads() throws IOException {
+        float[][] original;
+        try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+            original = m.encoder().embed(evalIds);
+        }
+        Compressor.Options o = Compressor.Options.defaults().withLight(Compressor.Light.AWQ).withBits(3).withHeavyBits(8)
+                .withCompensate(true);
+        double[] fidelity = new double[2];
+        for (int refit = 0; refit < 2; refit++) {
+            try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
+                Compressor.Options or = o.withRefit(refit == 1);
+                Compressor.Report r = Compressor.compress(m.encoder(), calibration, or, calibIds, null);
+                fidelity[refit] = meanCosine(original, m.encoder().embed(evalIds));
+                if (refit == 1) {
+                    assertEquals("split25 awq 3bit g128 refit heavy8 comp", or.label());
+                    LinearFeedForward heavy = (LinearFeedForward) ((SplitFeedForward) m.encoder().layers().get(1).feedForward()).heavy();
+                    assertEquals(8, assertInstanceOf(QuantizedLinear.class, heavy.down()).bits(), "an 8-bit heavy part stays 8-bit");
+                    assertEquals(6, r.refit().size());
+                    assertSavedModelEmbedsIdentically(m.encoder(), dir.resolve("qrefit.safetensors"), Map.of());
+                    // its vanilla twin has no heavy rows to refit
+                    Compressor.Options twin = Compressor.matchBudget(or, 6, 384, 1536, r.ffnParamsAfter(), r.ffnBytesAfter());
+                    assertEquals(0, twin.heavyFraction());
+                    assertTrue(!twin.refit() && !twin.compensate(), twin.label());
+                }
+            }
+        }
+        assertTrue(fidelity[1] > fidelity[0] + 0.003, Arrays.toString(fidelity));
     }
 
     @Test
