@@ -12,7 +12,7 @@
 # Needs the OUT of scripts/ffsplit-experiment.sh (EXP_DIR: its calibration.safetensors and vanilla
 # models). Output in OUT_DIR: results.jsonl, the models, wordnet-all/, e5/ (fidelity on e5-small-v2)
 # and err.txt; prints the table
-# at the end (scripts/render-ffsplit-small-heavy.py --compensate). About 75 minutes on 2 cores; an
+# at the end (scripts/render-ffsplit-small-heavy.py --compensate). About 90 minutes on 2 cores; an
 # interrupted run resumes.
 # Usage: scripts/ffsplit-compensate.sh [OUT_DIR] [EXP_DIR]
 #        (defaults /tmp/ffsplit-compensate and /tmp/ffsplit-experiment)
