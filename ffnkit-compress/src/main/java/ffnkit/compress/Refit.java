@@ -36,7 +36,10 @@ public final class Refit {
     private Refit() {
     }
 
-    /** What a layer's refit changed: the calibration MSE per token before and after. */
+    /**
+     * What a layer's refit changed: the calibration MSE per token before and after (after: of the
+     * float fit; an 8-bit heavy part's refit rows are quantised again after it).
+     */
     public record LayerResult(double mseBefore, double mseAfter) {
     }
 
