@@ -121,8 +121,8 @@ final class DemoCommand implements Callable<Integer> {
             }
             Evaluation.RetrievalOptions ro = new Evaluation.RetrievalOptions(original.queryPrefix(), original.passagePrefix(),
                     Evaluation.DEFAULT_BATCH, limitQueries);
-            RetrievalResult before = Evaluation.retrieval(new ModelEmbedder(original), data, ro, progress);
-            RetrievalResult after = Evaluation.retrieval(new ModelEmbedder(compressed), data, ro, progress);
+            Evaluation.RetrievalComparison retrieval = Evaluation.compareRetrieval(new ModelEmbedder(compressed),
+                    new ModelEmbedder(original), data, ro, progress);
 
             int threads = Parallel.shared().threads();
             // a Hugging Face folder (or a saved model made from one) has no ONNX file for ONNX Runtime to run
@@ -136,14 +136,16 @@ final class DemoCommand implements Callable<Integer> {
                 dense = ModelBench.run(original.encoder(), ort, ids, threads, 2, 7);
                 fast = ModelBench.run(compressed.encoder(), null, ids, threads, 2, 7);
             }
-            print(original.name(), options, size, fidelity, before, after, data.corpus().size(), dense, fast, withOrt);
+            print(original.name(), options, size, fidelity, retrieval, data.corpus().size(), dense, fast, withOrt);
         }
         return 0;
     }
 
-    private void print(String name, Compressor.Options o, Compressor.Report size, Fidelity.Summary f, RetrievalResult before,
-                       RetrievalResult after, int corpus, ModelBench.Result dense, ModelBench.Result fast,
+    private void print(String name, Compressor.Options o, Compressor.Report size, Fidelity.Summary f,
+                       Evaluation.RetrievalComparison retrieval, int corpus, ModelBench.Result dense, ModelBench.Result fast,
                        boolean withOrt) throws Exception {
+        RetrievalResult before = retrieval.reference();
+        RetrievalResult after = retrieval.model();
         double speedupVsDense = dense.ms() / fast.ms();
         Double ortMs = withOrt ? dense.ortMs() : null; // null in the JSON without an ONNX original
         Double speedupVsOrt = withOrt ? dense.ortMs() / fast.ms() : null;
@@ -163,6 +165,7 @@ final class DemoCommand implements Callable<Integer> {
             n.put("ndcg_at_10_after", after.ndcgAt10());
             n.put("mrr_at_10_before", before.mrrAt10());
             n.put("mrr_at_10_after", after.mrrAt10());
+            n.put("top10_agreement", retrieval.top10Agreement());
             n.put("retrieval_queries", before.queries());
             n.put("retrieval_corpus", corpus);
             n.put("dense_ms", dense.ms());
@@ -185,6 +188,7 @@ final class DemoCommand implements Callable<Integer> {
                 String.format("%.4f", after.ndcgAt10()), String.format("%+.4f", after.ndcgAt10() - before.ndcgAt10()));
         t.row("MRR@10", String.format("%.4f", before.mrrAt10()), String.format("%.4f", after.mrrAt10()),
                 String.format("%+.4f", after.mrrAt10() - before.mrrAt10()));
+        t.row("top-10 documents shared with original", "1", String.format("%.4f", retrieval.top10Agreement()), "");
         t.row("ms per batch 8x128 (ours)", String.format("%.1f", dense.ms()), String.format("%.1f", fast.ms()),
                 String.format("%.2fx speed", speedupVsDense));
         if (withOrt) {

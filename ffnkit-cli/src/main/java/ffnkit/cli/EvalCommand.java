@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ffnkit.api.EmbeddingModel;
 import ffnkit.eval.Evaluation;
+import ffnkit.eval.RetrievalResult;
 import ffnkit.eval.TextEmbedder;
 import ffnkit.eval.data.BeirDataset;
 import ffnkit.eval.data.BeirFiles;
@@ -45,7 +46,8 @@ public final class EvalCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @Option(names = "--reference", paramLabel = "R",
-            description = "Reference model for --task fidelity: a built-in name, a model path or a saved ffnkit model.")
+            description = "Reference model (a built-in name, a model path or a saved ffnkit model): required for --task "
+                    + "fidelity; with retrieval, it is scored too and the output adds how far the two models' top 10 agree.")
     String reference;
 
     @Option(names = "--task", defaultValue = "retrieval", paramLabel = "TASK",
@@ -143,8 +145,6 @@ public final class EvalCommand implements Callable<Integer> {
                 throw new UserError("--limit-queries, --corpus-limit, --query-prefix and --passage-prefix apply to "
                         + "--task retrieval only");
             }
-        } else if (reference != null) {
-            throw new UserError("--reference applies to --task fidelity only");
         }
     }
 
@@ -158,7 +158,17 @@ public final class EvalCommand implements Callable<Integer> {
             String q = queryPrefix != null ? queryPrefix : embedder.queryPrefix();
             String p = passagePrefix != null ? passagePrefix : embedder.passagePrefix();
             var options = new Evaluation.RetrievalOptions(q, p, batch, limitQueries, corpusLimit, seed);
-            var r = Evaluation.retrieval(embedder, dataset, options, Progress.to(err));
+            Evaluation.RetrievalComparison comparison = null;
+            RetrievalResult r;
+            if (reference == null) {
+                r = Evaluation.retrieval(embedder, dataset, options, Progress.to(err));
+            } else {
+                // both models with the --model's prefixes: the reference is the model it was made from
+                try (TextEmbedder ref = open(reference)) {
+                    comparison = Evaluation.compareRetrieval(embedder, ref, dataset, options, Progress.to(err));
+                }
+                r = comparison.model();
+            }
             if (corpusLimit > 0 && r.corpusSize() < dataset.corpus().size()) {
                 // the judged documents of the evaluated queries always stay, so the size may exceed the limit
                 err.printf("eval: searched %d of %d documents (--corpus-limit %d: the judged ones plus distractors drawn "
@@ -170,7 +180,13 @@ public final class EvalCommand implements Callable<Integer> {
             if (corpusLimit > 0) {
                 out.put("corpus_limit", corpusLimit).put("seed", seed);
             }
-            return out.setAll((ObjectNode) JSON.valueToTree(r));
+            out.setAll((ObjectNode) JSON.valueToTree(r));
+            if (comparison != null) {
+                out.put("reference_ndcg_at_10", comparison.reference().ndcgAt10())
+                        .put("reference_mrr_at_10", comparison.reference().mrrAt10())
+                        .put("top10_agreement", comparison.top10Agreement());
+            }
+            return out;
         }
     }
 
@@ -244,7 +260,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     private ObjectNode header() {
         ObjectNode header = JSON.createObjectNode().put("task", task.name()).put("model", modelOptions.model);
-        if (task == Task.fidelity) {
+        if (reference != null) {
             header.put("reference", reference);
         }
         return header.put("data", data.toString());

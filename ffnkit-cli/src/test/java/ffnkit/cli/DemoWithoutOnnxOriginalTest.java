@@ -60,6 +60,9 @@ class DemoWithoutOnnxOriginalTest {
         JsonNode json = new ObjectMapper().readTree(r.out());
         assertTrue(json.get("ort_ms").isNull() && json.get("speedup_vs_ort").isNull(), r.out());
         assertTrue(json.get("ms").asDouble() > 0, r.out());
+        // the compressed model searches the same 5 queries: its top 10 mostly, not wholly, the original's
+        double agreement = json.get("top10_agreement").asDouble();
+        assertTrue(agreement > 0.3 && agreement <= 1, r.out());
     }
 
     @Test

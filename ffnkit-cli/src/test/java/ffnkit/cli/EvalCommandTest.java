@@ -184,6 +184,37 @@ class EvalCommandTest {
     }
 
     @Test
+    void retrievalWithAReferenceScoresBothAndTheirTopTenAgreement(@TempDir Path dir) throws Exception {
+        Path data = bigger(dir);
+        // "flipped" turns one coordinate around (the count of 'd', which every document has), which
+        // reorders the documents by their other letters: part of its top 10 differs from "same"'s
+        Function<String, TextEmbedder> open = name -> name.equals("same") ? new Letters() : batch -> {
+            float[][] e = new Letters().embed(batch);
+            for (float[] row : e) {
+                row[3] = -row[3] - 5;
+            }
+            return e;
+        };
+        var same = run(open, "--model", "same", "--reference", "same", "--data", data.toString(), "--json");
+        assertEquals(0, same.code(), same.err());
+        JsonNode s = new ObjectMapper().readTree(same.out());
+        List<String> keys = new ArrayList<>(RETRIEVAL_KEYS);
+        keys.add(2, "reference");
+        keys.addAll(keys.indexOf("seconds"), List.of("reference_ndcg_at_10", "reference_mrr_at_10", "top10_agreement"));
+        assertEquals(keys, iterable(s), "keys and their order");
+        assertEquals(1.0, s.get("top10_agreement").asDouble(), 1e-12);
+        assertEquals(s.get("ndcg_at_10").asDouble(), s.get("reference_ndcg_at_10").asDouble(), 1e-12);
+
+        var other = run(open, "--model", "flipped", "--reference", "same", "--data", data.toString(), "--json");
+        JsonNode o = new ObjectMapper().readTree(other.out());
+        double alone = new ObjectMapper().readTree(run(open, "--model", "flipped", "--data", data.toString(), "--json").out())
+                .get("ndcg_at_10").asDouble();
+        assertEquals(alone, o.get("ndcg_at_10").asDouble(), 1e-12, "the model's own scores");
+        assertEquals(s.get("ndcg_at_10").asDouble(), o.get("reference_ndcg_at_10").asDouble(), 1e-12, "the reference's");
+        assertTrue(o.get("top10_agreement").asDouble() < 0.9, o.toString());
+    }
+
+    @Test
     void judgementsThatNameUnknownQueriesOrDocumentsAreReported(@TempDir Path dir) throws Exception {
         // ids that do not match (a typo, another split's qrels) used to change the scores silently
         Path data = dataset(dir);
@@ -228,7 +259,6 @@ class EvalCommandTest {
         assertError(run(open, "--reference", "r", "--task", "fidelity"), 1, "--data FILE");
         assertError(run(open, "--data", dir.resolve("nope").toString()), 1, "data set directory not found: ");
         assertError(run(open, "--data", dir.toString()), 1, "queries.jsonl");
-        assertError(run(open, "--reference", "r", "--data", dataset(dir).toString()), 1, "fidelity only");
         assertError(run(open, "--reference", "r", "--task", "fidelity", "--data", dir.toString(), "--corpus-limit", "5"),
                 1, "retrieval only");
         assertError(run(open, "--batch", "0"), 1, "--batch must be between 1 and 65536");

@@ -56,9 +56,35 @@ public final class Evaluation {
 
     public static RetrievalResult retrieval(TextEmbedder embedder, BeirDataset data, RetrievalOptions options,
                                             Progress progress) {
-        if (options.corpusLimit() > 0) {
-            data = data.sample(options.limitQueries(), options.corpusLimit(), options.seed());
-        }
+        return search(embedder, sample(data, options), options, progress).result();
+    }
+
+    /**
+     * A model and a reference (the original it was compressed from) on the same queries and
+     * documents: each one's scores, and how far the model's top 10 agree with the reference's
+     * ({@link RetrievalMetrics#topKAgreement}). Judgements say how good each ranking is; agreement
+     * says how much compression changed it, which small nDCG differences cannot resolve.
+     */
+    public record RetrievalComparison(RetrievalResult model, RetrievalResult reference, double top10Agreement) {
+    }
+
+    public static RetrievalComparison compareRetrieval(TextEmbedder model, TextEmbedder reference, BeirDataset data,
+                                                       RetrievalOptions options, Progress progress) {
+        BeirDataset sampled = sample(data, options);
+        Ranking a = search(model, sampled, options, progress);
+        Ranking b = search(reference, sampled, options, progress);
+        return new RetrievalComparison(a.result(), b.result(), RetrievalMetrics.topKAgreement(a.top(), b.top(), 10));
+    }
+
+    /** One model's scores and its ranked document indices per evaluated query. */
+    private record Ranking(RetrievalResult result, int[][] top) {
+    }
+
+    private static BeirDataset sample(BeirDataset data, RetrievalOptions options) {
+        return options.corpusLimit() > 0 ? data.sample(options.limitQueries(), options.corpusLimit(), options.seed()) : data;
+    }
+
+    private static Ranking search(TextEmbedder embedder, BeirDataset data, RetrievalOptions options, Progress progress) {
         // as BEIR's loader: only queries with judgements take part, in file order
         List<BeirDataset.Query> queries = new ArrayList<>();
         for (BeirDataset.Query q : data.queries()) {
@@ -95,8 +121,8 @@ public final class Evaluation {
             qrels.put(queries.get(i).id(), data.qrels().get(queries.get(i).id()));
         }
         RetrievalMetrics.Scores s = RetrievalMetrics.evaluate(run, qrels);
-        return new RetrievalResult(s.ndcgAt10(), s.mrrAt10(), s.recallAt1(), s.recallAt10(), s.recallAt100(),
-                s.queries(), data.corpus().size());
+        return new Ranking(new RetrievalResult(s.ndcgAt10(), s.mrrAt10(), s.recallAt1(), s.recallAt10(), s.recallAt100(),
+                s.queries(), data.corpus().size()), hits.indices());
     }
 
     public static FidelityResult fidelity(TextEmbedder model, TextEmbedder reference, List<String> texts,

@@ -87,6 +87,30 @@ class EvaluationTest {
     }
 
     @Test
+    void comparisonScoresBothModelsAndTheirTopTenAgreement() {
+        BeirDataset data = committed();
+        var options = new Evaluation.RetrievalOptions("", "", 512, 200, 2000, 42);
+        TextEmbedder coarse = batch -> {
+            // the same words folded into 128 dimensions: the new collisions change part of the ranking
+            float[][] fine = new BagOfWords().embed(batch);
+            float[][] out = new float[fine.length][128];
+            for (int t = 0; t < fine.length; t++) {
+                for (int j = 0; j < fine[t].length; j++) {
+                    out[t][j % 128] += fine[t][j];
+                }
+            }
+            return out;
+        };
+        var c = Evaluation.compareRetrieval(coarse, new BagOfWords(), data, options, Progress.silent());
+        assertEquals(Evaluation.retrieval(coarse, data, options, Progress.silent()), c.model());
+        assertEquals(Evaluation.retrieval(new BagOfWords(), data, options, Progress.silent()), c.reference());
+        assertTrue(c.top10Agreement() > 0.3 && c.top10Agreement() < 0.95, "agreement " + c.top10Agreement());
+        var same = Evaluation.compareRetrieval(new BagOfWords(), new BagOfWords(), data, options, Progress.silent());
+        assertEquals(1.0, same.top10Agreement(), 1e-12);
+        assertEquals(same.model(), same.reference());
+    }
+
+    @Test
     void anEmbedderThatDropsRowsIsCaught() {
         TextEmbedder broken = batch -> new float[batch.size() - 1][4];
         assertThrows(IllegalStateException.class,

@@ -95,6 +95,37 @@ public final class RetrievalMetrics {
         return 0;
     }
 
+    /**
+     * Top-k agreement of two rankings of the same queries: the mean over queries of
+     * |top k of a ∩ top k of b| / k (1: the same k documents, in any order; 0: none shared). It
+     * measures how far a compressed model retrieves what the original retrieves, without
+     * relevance judgements. With fewer than k documents ranked, k is the longer ranking's length
+     * (two full rankings of a 3-document corpus agree fully).
+     */
+    public static double topKAgreement(int[][] a, int[][] b, int k) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("rankings of " + a.length + " and " + b.length + " queries");
+        }
+        if (a.length == 0 || k < 1) {
+            throw new IllegalArgumentException("need at least one query and k >= 1");
+        }
+        double sum = 0;
+        for (int q = 0; q < a.length; q++) {
+            java.util.Set<Integer> top = new java.util.HashSet<>();
+            for (int i = 0; i < Math.min(k, b[q].length); i++) {
+                top.add(b[q][i]);
+            }
+            int shared = 0;
+            for (int i = 0; i < Math.min(k, a[q].length); i++) {
+                if (top.contains(a[q][i])) {
+                    shared++;
+                }
+            }
+            sum += (double) shared / Math.max(1, Math.min(k, Math.max(a[q].length, b[q].length)));
+        }
+        return sum / a.length;
+    }
+
     private static double log2(int x) {
         return Math.log(x) / Math.log(2);
     }

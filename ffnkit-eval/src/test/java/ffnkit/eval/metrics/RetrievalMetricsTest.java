@@ -115,4 +115,19 @@ class RetrievalMetricsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> RetrievalMetrics.evaluate(Map.of(), Map.of("q", Map.of("a", 0))));
     }
+
+    @Test
+    void topKAgreementCountsSharedDocumentsWhateverTheirOrder() {
+        int[][] a = {{1, 2, 3}, {4, 5, 6}};
+        int[][] b = {{3, 2, 9}, {7, 8, 9}};
+        // query 1 shares {2, 3} of 3, query 2 nothing: (2/3 + 0) / 2
+        assertEquals(1.0 / 3, RetrievalMetrics.topKAgreement(a, b, 3), EPS);
+        // top 2: {1, 2} vs {3, 2} share one, query 2 none: (1/2 + 0) / 2
+        assertEquals(0.25, RetrievalMetrics.topKAgreement(a, b, 2), EPS);
+        assertEquals(1.0, RetrievalMetrics.topKAgreement(a, new int[][] {{3, 1, 2}, {6, 5, 4}}, 3), EPS);
+        // fewer documents than k: the longer ranking sets the denominator
+        assertEquals(1.0, RetrievalMetrics.topKAgreement(new int[][] {{0, 1, 2}}, new int[][] {{2, 0, 1}}, 10), EPS);
+        assertEquals(0.5, RetrievalMetrics.topKAgreement(new int[][] {{1}}, new int[][] {{1, 2}}, 10), EPS);
+        assertThrows(IllegalArgumentException.class, () -> RetrievalMetrics.topKAgreement(a, new int[][] {{1}}, 3));
+    }
 }
