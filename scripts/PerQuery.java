@@ -16,7 +16,9 @@ import java.util.*;
  * all 32,324 WordNet queries: `ffnkit data wordnet --queries 40000 --out DIR`, DIR/wordnet-gloss-example.
  * With PERQUERY_COSINES=FILE it also writes, per text (the queries, then the documents) and per model,
  * the cosine between the model's embedding and the first model's (the reference): fidelity on the
- * retrieval texts themselves, a sample far larger than the 300 parity sentences.
+ * retrieval texts themselves, a sample far larger than the 300 parity sentences. With
+ * PERQUERY_AGREEMENT=FILE it writes, per query and model, the share of the first model's top 10
+ * documents that the model also returns (RetrievalMetrics.topKAgreement on that query).
  *
  * Run from the repo root (it reads datasets/wordnet-gloss-example) after a build, as
  * scripts/ffsplit-small-heavy.sh does:
@@ -39,6 +41,9 @@ public class PerQuery {
         String cosinesFile = System.getenv("PERQUERY_COSINES");
         float[][] reference = null;
         List<double[]> cosines = new ArrayList<>();
+        String agreementFile = System.getenv("PERQUERY_AGREEMENT");
+        int[][] referenceTop = null;
+        List<double[]> agreements = new ArrayList<>();
         for (int mi = 3; mi < a.length; mi++) {
             try (EmbeddingModel m = EmbeddingModel.load(a[mi])) {
                 m.batchSize(64);
@@ -59,6 +64,13 @@ public class PerQuery {
                     System.err.printf("%s mean cosine %.6f over %d texts%n", a[mi], sum / all.length, all.length);
                 }
                 ExactSearch.Hits hits = ExactSearch.search(q, c, 100);
+                if (agreementFile != null) {
+                    if (referenceTop == null) referenceTop = hits.indices();
+                    double[] ag = new double[queries.size()];
+                    for (int i = 0; i < ag.length; i++)
+                        ag[i] = RetrievalMetrics.topKAgreement(new int[][] {hits.indices()[i]}, new int[][] {referenceTop[i]}, 10);
+                    agreements.add(ag);
+                }
                 double[] nd = new double[queries.size()];
                 double s = 0;
                 for (int i = 0; i < queries.size(); i++) {
@@ -80,6 +92,18 @@ public class PerQuery {
             b.append('\n');
         }
         java.nio.file.Files.writeString(Path.of(a[2]), b);
+        if (agreementFile != null) {
+            b.setLength(0);
+            b.append("query");
+            for (int mi = 3; mi < a.length; mi++) b.append('\t').append(a[mi]);
+            b.append('\n');
+            for (int i = 0; i < queries.size(); i++) {
+                b.append(queries.get(i).id());
+                for (double[] ag : agreements) b.append('\t').append(ag[i]);
+                b.append('\n');
+            }
+            java.nio.file.Files.writeString(Path.of(agreementFile), b);
+        }
         if (cosinesFile != null) {
             b.setLength(0);
             b.append("text");

@@ -6,13 +6,14 @@
 # as in Tables A-D, then every pair on all 32,324 WordNet queries (per-query nDCG@10 and per-text
 # cosine over 80,476 texts, as Table D's phase X), about 2 minutes per model; Table A's splits
 # without compensation on the same queries; and, for whitened SVD, the up-rank share of each model
-# chosen on calibration text, then that pair on all of WordNet; and the quantised splits with their
-# heavy rows refit (--refit with rtn/awq).
+# chosen on calibration text, then that pair on all of WordNet; the quantised splits with their
+# heavy rows refit (--refit with rtn/awq); and every split's and twin's top-10 agreement with the
+# original model.
 #
 # Needs the OUT of scripts/ffsplit-experiment.sh (EXP_DIR: its calibration.safetensors and vanilla
 # models). Output in OUT_DIR: results.jsonl, the models, wordnet-all/, e5/ (fidelity on e5-small-v2)
 # and err.txt; prints the table
-# at the end (scripts/render-ffsplit-small-heavy.py --compensate). About 90 minutes on 2 cores; an
+# at the end (scripts/render-ffsplit-small-heavy.py --compensate). About 2 hours on 2 cores; an
 # interrupted run resumes.
 # Usage: scripts/ffsplit-compensate.sh [OUT_DIR] [EXP_DIR]
 #        (defaults /tmp/ffsplit-compensate and /tmp/ffsplit-experiment)
@@ -87,6 +88,19 @@ for lb in awq:3 rtn:3 awq:4 rtn:4; do
   refitq+=("$OUT/comp25-$l-$b-heavy8-refit.safetensors")
 done
 wn_all refitq "${refitq[@]}"
+
+# How much of the original model's top 10 each model keeps (per query, all of WordNet): for every
+# compensated split (whitened at its chosen share), its refit variant and its vanilla twin.
+agree=()
+for n in svd-r0.1 whiten-r0.1-up$sc whiten-refit-r0.1 awq-3-heavy8 rtn-3-heavy8 awq-4-heavy8 rtn-4-heavy8; do
+  agree+=("$OUT/comp25-$n.safetensors")
+done
+agree+=("${refitq[@]}")
+agree+=("$EXP/vanilla-svd-r0.1.safetensors" "$OUT/vanilla-whiten-r107-up$sv.safetensors")
+for n in whiten-refit-r0.1 awq-3 rtn-3 awq-4 rtn-4; do
+  agree+=("$EXP/vanilla-$n.safetensors")
+done
+wn_all agree "${agree[@]}"
 
 # The same on e5-small-v2 (12 layers, its own calibration of the same 1,000 texts): fidelity and the
 # 300-query slice, in OUT_DIR/e5 (e5's retrieval on this task does not follow fidelity: Table D).

@@ -4,7 +4,8 @@
 # sentences, retrieval on 300 queries / 3,000 docs, size); big appends the 1,000-query /
 # 10,000-doc retrieval to $OUT/results_1000.jsonl; tool runs a single-file Java tool of scripts/
 # on the CLI's classpath (after ./ffnkit has built it); wn_all scores a group of models on all
-# WordNet queries (per-query nDCG@10 and per-text cosine to $MODEL, in $OUT/wordnet-all, which
+# WordNet queries (per-query nDCG@10 and top-10 agreement with $MODEL, per-text cosine to $MODEL,
+# in $OUT/wordnet-all, which
 # must hold the `ffnkit data wordnet --queries 40000` set). Rows already there are kept, so an
 # interrupted run resumes.
 ffsplit_setup() { # script name, default OUT_DIR, [OUT_DIR] [EXP_DIR]
@@ -68,6 +69,7 @@ wn_all() { # group name, models...
   [ -s "$OUT/wordnet-all/perquery_$group.tsv" ] && return 0
   echo "per-query nDCG@10 and per-text cosine, all WordNet, $group" >&2
   PERQUERY_DATASET="$OUT/wordnet-all/wordnet-gloss-example" PERQUERY_COSINES="$OUT/wordnet-all/cosines_$group.tsv" \
+    PERQUERY_AGREEMENT="$OUT/wordnet-all/agreement_$group.tsv" \
     tool scripts/PerQuery.java 40000 100000 "$OUT/wordnet-all/perquery_$group.tsv.tmp" $MODEL "$@" 2>>"$ERR"
   mv "$OUT/wordnet-all/perquery_$group.tsv.tmp" "$OUT/wordnet-all/perquery_$group.tsv"
 }

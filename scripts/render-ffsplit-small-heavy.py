@@ -344,6 +344,39 @@ if LIGHT_ERROR:
     print()
     e5_table()
 
+def agreement_table():
+    """Top-10 agreement with the original model on all WordNet (group agree): each split against its twin."""
+    path = f'{OUT}/wordnet-all/agreement_agree.tsv'
+    if not os.path.exists(path):
+        print(f"(no {path}: run scripts/ffsplit-compensate.sh)")
+        return
+    ag = columns(path)
+    sc, sv = shares()
+    twins = {m: f'vanilla-{m}' for m, _ in METHODS_E}
+    twins['whiten-r0.1'] = f'vanilla-whiten-r107-up{sv}'
+    splits = [(f"comp25-{heavy8(m)}" + (f'-up{sc}' if m == 'whiten-r0.1' else ''), m,
+               f"{title}: split 25% compensated{f' (up-rank share {sc})' if m == 'whiten-r0.1' else ''}")
+              for m, title in METHODS_E]
+    splits += [(f"comp25-{heavy8(m)}-refit", m, f"{title}: split 25% compensated + refit") for m, title in QUANTISED_E]
+    n = len(next(iter(ag.values())))
+    print(f"| split vs its vanilla twin (all WordNet: {n:,} queries) | top-10 agreement, split | top-10 agreement, twin "
+          "| difference (SE) | 95% CI |")
+    print("|---|---:|---:|---|---|")
+    for a, m, label in splits:
+        b = twins[m]
+        if a not in ag or b not in ag: continue
+        dm, dse = mean_se([x - y for x, y in zip(ag[a], ag[b])])
+        print(f"| {label} | {sum(ag[a]) / n:.4f} | {sum(ag[b]) / n:.4f} | {dm:+.4f} ({dse:.4f}) "
+              f"| [{dm - 1.96 * dse:+.4f}, {dm + 1.96 * dse:+.4f}] |")
+
+
+def shares():
+    """The up-rank shares chosen on calibration text (split, vanilla), from OUT/shares.txt."""
+    if not os.path.exists(f'{OUT}/shares.txt'):
+        return '0.5', '0.5'
+    return tuple(re.findall(r'[0-9.]+', open(f'{OUT}/shares.txt').read().split(':')[1])[:2])
+
+
 def before_after_table(groups, methods, before, after, what):
     """The same split before and after a change, on all WordNet: before(m) and after(m) name the models."""
     nd, cos = wordnet_all_columns(groups)
@@ -370,7 +403,7 @@ if COMPENSATE:
     # Table A's split against the same split compensated
     before_after_table('comp+uncomp', METHODS_E, lambda m: f'split25-{heavy8(m)}', lambda m: f'comp25-{heavy8(m)}', 'compensated')
     if os.path.exists(f'{OUT}/shares.txt'):
-        sc, sv = re.findall(r'[0-9.]+', open(f'{OUT}/shares.txt').read().split(':')[1])[:2]
+        sc, sv = shares()
         print()
         wordnet_all_table(None, [('alloc', [(f'comp25-whiten-r0.1-up{sc}', f'vanilla-whiten-r107-up{sv}',
                                              f'whitened SVD: split 25% compensated, up-rank share {sc}, vs vanilla r107, share {sv}')])])
@@ -381,6 +414,8 @@ if COMPENSATE:
     print()
     before_after_table('comp+refitq', QUANTISED_E, lambda m: f'comp25-{heavy8(m)}', lambda m: f'comp25-{heavy8(m)}-refit',
                        'refit')
+    print()
+    agreement_table()
     print()
     e5_table(['original'] + [n for m in ('whiten-r0.1', 'awq-3', 'rtn-3')
                              for n in (f'split25-{heavy8(m)}', f'comp25-{heavy8(m)}', refit_row(m).strip(), f'vanilla-{m}') if n])
