@@ -83,30 +83,10 @@ public class PerQuery {
                 System.err.printf("%s ndcg@10 %.6f%n", a[mi], s / nd.length);
             }
         }
-        StringBuilder b = new StringBuilder("query");
-        for (int mi = 3; mi < a.length; mi++) b.append('\t').append(a[mi]);
-        b.append('\n');
-        for (int i = 0; i < queries.size(); i++) {
-            b.append(queries.get(i).id());
-            for (double[] c : cols) b.append('\t').append(c[i]);
-            b.append('\n');
-        }
-        java.nio.file.Files.writeString(Path.of(a[2]), b);
-        if (agreementFile != null) {
-            b.setLength(0);
-            b.append("query");
-            for (int mi = 3; mi < a.length; mi++) b.append('\t').append(a[mi]);
-            b.append('\n');
-            for (int i = 0; i < queries.size(); i++) {
-                b.append(queries.get(i).id());
-                for (double[] ag : agreements) b.append('\t').append(ag[i]);
-                b.append('\n');
-            }
-            java.nio.file.Files.writeString(Path.of(agreementFile), b);
-        }
+        writePerQuery(Path.of(a[2]), a, queries, cols);
+        if (agreementFile != null) writePerQuery(Path.of(agreementFile), a, queries, agreements);
         if (cosinesFile != null) {
-            b.setLength(0);
-            b.append("text");
+            StringBuilder b = new StringBuilder("text");
             for (int mi = 3; mi < a.length; mi++) b.append('\t').append(a[mi]);
             b.append('\n');
             for (int i = 0; i < reference.length; i++) {
@@ -116,6 +96,19 @@ public class PerQuery {
             }
             java.nio.file.Files.writeString(Path.of(cosinesFile), b);
         }
+    }
+
+    /** One row per query, one column per model (header: "query" and the model arguments as given). */
+    static void writePerQuery(Path file, String[] a, List<BeirDataset.Query> queries, List<double[]> cols) throws Exception {
+        StringBuilder b = new StringBuilder("query");
+        for (int mi = 3; mi < a.length; mi++) b.append('\t').append(a[mi]);
+        b.append('\n');
+        for (int i = 0; i < queries.size(); i++) {
+            b.append(queries.get(i).id());
+            for (double[] c : cols) b.append('\t').append(c[i]);
+            b.append('\n');
+        }
+        java.nio.file.Files.writeString(file, b);
     }
 
     static float[][] embed(EmbeddingModel m, List<String> texts) {
