@@ -3,12 +3,16 @@ package ffnkit.compress;
 import ffnkit.api.EmbeddingModel;
 import ffnkit.io.SavedModel;
 import ffnkit.model.DenseFeedForward;
+import ffnkit.model.DenseLinear;
 import ffnkit.model.Encoder;
 import ffnkit.model.EncoderLayer;
+import ffnkit.model.FeedForward;
 import ffnkit.model.LinearFeedForward;
 import ffnkit.model.LowRankLinear;
 import ffnkit.model.QuantizedLinear;
 import ffnkit.model.SplitFeedForward;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -198,18 +203,18 @@ class CompressorTest {
         List<int[]> texts = calibIds.subList(0, 64);
         try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
             Encoder e = m.encoder();
-            List<ffnkit.model.FeedForward> slots = new java.util.ArrayList<>();
+            List<FeedForward> slots = new ArrayList<>();
             for (int l = 0; l < e.layers().size(); l++) {
                 slots.add(Compressor.compressLayer((DenseFeedForward) e.layers().get(l).feedForward(), calibration.layer(l), o));
             }
-            List<float[]> inputs = new java.util.ArrayList<>();
+            List<float[]> inputs = new ArrayList<>();
             e.hiddenStates(texts.toArray(new int[0][]), (layer, x, rows) -> {
                 if (layer == 0) {
                     inputs.add(Arrays.copyOf(x, rows * 384));
                 }
             });
-            List<Refit.LayerResult> results = new java.util.ArrayList<>();
-            List<ffnkit.model.FeedForward> refit = Refit.run(e, slots, texts, 16, 0, results);
+            List<Refit.LayerResult> results = new ArrayList<>();
+            List<FeedForward> refit = Refit.run(e, slots, texts, 16, 0, results);
 
             SplitFeedForward before = (SplitFeedForward) slots.get(0);
             SplitFeedForward after = assertInstanceOf(SplitFeedForward.class, refit.get(0));
@@ -226,8 +231,8 @@ class CompressorTest {
             LinearFeedForward unbiased = new LinearFeedForward(light.up(), light.activation(),
                     HeavyCompensation.withBias(lightDown, null));
             int h = heavy.width();
-            var zz = new org.ejml.data.DMatrixRMaj(h + 1, h + 1);
-            var zt = new org.ejml.data.DMatrixRMaj(h + 1, 384);
+            DMatrixRMaj zz = new DMatrixRMaj(h + 1, h + 1);
+            DMatrixRMaj zt = new DMatrixRMaj(h + 1, 384);
             for (float[] x : inputs) {
                 int rows = x.length / 384;
                 float[] t = new float[x.length];
@@ -248,9 +253,9 @@ class CompressorTest {
                     }
                 }
             }
-            var theta = new org.ejml.data.DMatrixRMaj(h + 1, 384);
-            assertTrue(org.ejml.dense.row.CommonOps_DDRM.solve(zz, zt, theta));
-            float[] rows = ((ffnkit.model.DenseLinear) ((LinearFeedForward) after.heavy()).down()).weight().toRowMajor();
+            var theta = new DMatrixRMaj(h + 1, 384);
+            assertTrue(CommonOps_DDRM.solve(zz, zt, theta));
+            float[] rows = ((DenseLinear) ((LinearFeedForward) after.heavy()).down()).weight().toRowMajor();
             float[] bias = newLightDown.bias();
             double err = 0;
             double norm = 0;

@@ -51,14 +51,14 @@ public final class BeirFiles {
         }
         List<BeirDataset.Query> queries = new ArrayList<>();
         Map<String, Integer> queryLines = new HashMap<>();
-        forEachJsonLine(dir.resolve(QUERIES), (node, where) -> {
-            String id = uniqueId(node, where, "query", queryLines);
+        forEachJsonLine(dir.resolve(QUERIES), (node, where, lineNo) -> {
+            String id = uniqueId(node, where, lineNo, "query", queryLines);
             queries.add(new BeirDataset.Query(id, requiredText(node, "text", where)));
         });
         List<BeirDataset.Document> corpus = new ArrayList<>();
         Map<String, Integer> corpusLines = new HashMap<>();
-        forEachJsonLine(dir.resolve(CORPUS), (node, where) -> {
-            String id = uniqueId(node, where, "corpus", corpusLines);
+        forEachJsonLine(dir.resolve(CORPUS), (node, where, lineNo) -> {
+            String id = uniqueId(node, where, lineNo, "corpus", corpusLines);
             corpus.add(new BeirDataset.Document(id, optionalText(node, "title", where), requiredText(node, "text", where)));
         });
         Map<String, Map<String, Integer>> qrels = readQrels(qrelsFile);
@@ -155,7 +155,8 @@ public final class BeirFiles {
     }
 
     private interface JsonLine {
-        void accept(JsonNode node, String where);
+        /** @param where "file:line" for messages; {@code lineNo} the same line's number */
+        void accept(JsonNode node, String where, int lineNo);
     }
 
     private static void forEachJsonLine(Path file, JsonLine consumer) {
@@ -176,7 +177,7 @@ public final class BeirFiles {
                 if (node == null || !node.isObject()) {
                     throw new DatasetException(where + ": not a JSON object");
                 }
-                consumer.accept(node, where);
+                consumer.accept(node, where, lineNo);
             }
         } catch (IOException e) {
             throw readError(file, e);
@@ -220,10 +221,9 @@ public final class BeirFiles {
     }
 
     /** The line's _id, refused with both line numbers when an earlier line of the same file has it. */
-    private static String uniqueId(JsonNode node, String where, String what, Map<String, Integer> seen) {
+    private static String uniqueId(JsonNode node, String where, int lineNo, String what, Map<String, Integer> seen) {
         String id = requiredText(node, "_id", where);
-        int line = Integer.parseInt(where.substring(where.lastIndexOf(':') + 1));
-        Integer first = seen.putIfAbsent(id, line);
+        Integer first = seen.putIfAbsent(id, lineNo);
         if (first != null) {
             throw new DatasetException(where + ": duplicate " + what + " id '" + id + "' (first on line " + first + ")");
         }
