@@ -4,6 +4,7 @@ import ffnkit.api.EmbeddingModel;
 import ffnkit.kernels.Parallel;
 import ffnkit.model.EncoderLayer;
 import ffnkit.model.FeedForward;
+import ffnkit.util.Cosines;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,22 +43,6 @@ public final class LookupModelConversion {
             inputs[layer] = Arrays.copyOf(input, keep * d);
         });
         return inputs;
-    }
-
-    public static double meanCosine(float[][] a, float[][] b) {
-        double sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            double dot = 0;
-            double na = 0;
-            double nb = 0;
-            for (int j = 0; j < a[i].length; j++) {
-                dot += a[i][j] * b[i][j];
-                na += a[i][j] * a[i][j];
-                nb += b[i][j] * b[i][j];
-            }
-            sum += dot / Math.sqrt(na * nb);
-        }
-        return sum / a.length;
     }
 
     public static void main(String[] args) throws IOException {
@@ -126,7 +111,7 @@ public final class LookupModelConversion {
                 for (int l = 0; l < layers.size(); l++) {
                     layers.get(l).setFeedForward(results.get(l).report().layer());
                 }
-                double cos = meanCosine(reference, model.encoder().embed(evalIds));
+                double cos = Cosines.mean(reference, model.encoder().embed(evalIds));
                 System.out.printf(Locale.ROOT, "h %d: all %d FFNs replaced: mean cosine to the original embeddings on"
                         + " %d held-out texts %.4f%n", h, layers.size(), eval.size(), cos);
                 for (int l = 0; l < layers.size(); l++) {
@@ -136,7 +121,7 @@ public final class LookupModelConversion {
                 StringBuilder sb = new StringBuilder("h " + h + ": cosine with only layer i replaced:");
                 for (int l = 0; l < layers.size(); l++) {
                     layers.get(l).setFeedForward(results.get(l).report().layer());
-                    sb.append(String.format(Locale.ROOT, " L%d %.4f", l, meanCosine(reference, model.encoder().embed(evalIds))));
+                    sb.append(String.format(Locale.ROOT, " L%d %.4f", l, Cosines.mean(reference, model.encoder().embed(evalIds))));
                     layers.get(l).setFeedForward(original.get(l));
                 }
                 System.out.println(sb);

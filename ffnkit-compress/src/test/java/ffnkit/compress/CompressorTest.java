@@ -11,6 +11,7 @@ import ffnkit.model.LinearFeedForward;
 import ffnkit.model.LowRankLinear;
 import ffnkit.model.QuantizedLinear;
 import ffnkit.model.SplitFeedForward;
+import ffnkit.util.Cosines;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,22 +63,6 @@ class CompressorTest {
             evalIds = m.tokenize(lines("datasets/parity/sentences.txt", 40));
             calibration = Calibrator.run(MODEL, m.encoder(), calibIds, new Calibrator.Options(0.1, true, 32), null);
         }
-    }
-
-    static double meanCosine(float[][] a, float[][] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            double dot = 0;
-            double na = 0;
-            double nb = 0;
-            for (int j = 0; j < a[i].length; j++) {
-                dot += a[i][j] * b[i][j];
-                na += a[i][j] * a[i][j];
-                nb += b[i][j] * b[i][j];
-            }
-            s += dot / Math.sqrt(na * nb);
-        }
-        return s / a.length;
     }
 
     /** save -> load -> bit-identical embeddings of the held-out sentences. */
@@ -138,7 +123,7 @@ class CompressorTest {
         for (int v = 0; v < variants.length; v++) {
             EmbeddingModel m = EmbeddingModel.load(MODEL);
             report = Compressor.compress(m.encoder(), calibration, variants[v], calibIds, null);
-            fidelity[v] = meanCosine(original, m.encoder().embed(evalIds));
+            fidelity[v] = Cosines.mean(original, m.encoder().embed(evalIds));
             best = m.encoder();
         }
         // 25% heavy + light rank 10%: non-embedding parameters down by 40% or more (the paper: -43.1% on BERT-base)
@@ -183,7 +168,7 @@ class CompressorTest {
             assertEquals(4, down.bits());
             assertTrue(down.inputScales() != null);
             assertTrue(r.ffnBytesAfter() < r.ffnBytesBefore() / 5, r.toString());
-            double cos = meanCosine(original, m.encoder().embed(evalIds));
+            double cos = Cosines.mean(original, m.encoder().embed(evalIds));
             assertTrue(cos > 0.98, "cosine " + cos);
             Path f = dir.resolve("q.safetensors");
             assertSavedModelEmbedsIdentically(m.encoder(), f, Map.of());
@@ -286,7 +271,7 @@ class CompressorTest {
             try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
                 Compressor.Options or = o.withRefit(refit == 1);
                 Compressor.Report r = Compressor.compress(m.encoder(), calibration, or, calibIds, null);
-                fidelity[refit] = meanCosine(original, m.encoder().embed(evalIds));
+                fidelity[refit] = Cosines.mean(original, m.encoder().embed(evalIds));
                 if (refit == 1) {
                     assertEquals("split25 awq 3bit g128 refit heavy8 comp", or.label());
                     LinearFeedForward heavy = (LinearFeedForward) ((SplitFeedForward) m.encoder().layers().get(1).feedForward()).heavy();
@@ -318,7 +303,7 @@ class CompressorTest {
                 try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
                     Compressor.Options oc = o.withCompensate(c == 1);
                     params[c] = Compressor.compress(m.encoder(), calibration, oc, calibIds, null).ffnParamsAfter();
-                    fidelity[c] = meanCosine(original, m.encoder().embed(evalIds));
+                    fidelity[c] = Cosines.mean(original, m.encoder().embed(evalIds));
                     if (c == 1) {
                         assertTrue(oc.label().endsWith(" comp"), oc.label());
                         Path f = dir.resolve("comp.safetensors");

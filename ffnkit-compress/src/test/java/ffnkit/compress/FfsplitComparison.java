@@ -2,6 +2,7 @@ package ffnkit.compress;
 
 import ffnkit.api.EmbeddingModel;
 import ffnkit.model.Encoder;
+import ffnkit.util.Cosines;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +92,7 @@ public final class FfsplitComparison {
             try (EmbeddingModel m = EmbeddingModel.load(MODEL)) {
                 Encoder e = m.encoder();
                 Compressor.Report r = Compressor.compress(e, cal, o, calibIds, null);
-                double[] cos = cosines(original, e.embed(evalIds));
+                double[] cos = Cosines.cosines(original, e.embed(evalIds));
                 double[] sorted = cos.clone();
                 Arrays.sort(sorted);
                 double mean = Arrays.stream(cos).average().orElse(0);
@@ -110,21 +111,5 @@ public final class FfsplitComparison {
         }
         System.out.printf("baseline: FFN params %,d, FFN MB %.2f%n", 6L * (2 * 384 * 1536 + 1536 + 384), 6 * (2 * 384 * 1536 + 1536 + 384) * 4 / 1e6);
         ffnkit.kernels.Parallel.shared().close();
-    }
-
-    static double[] cosines(float[][] a, float[][] b) {
-        double[] c = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            double dot = 0;
-            double na = 0;
-            double nb = 0;
-            for (int j = 0; j < a[i].length; j++) {
-                dot += a[i][j] * b[i][j];
-                na += a[i][j] * a[i][j];
-                nb += b[i][j] * b[i][j];
-            }
-            c[i] = dot / Math.sqrt(na * nb);
-        }
-        return c;
     }
 }

@@ -1,5 +1,6 @@
 package ffnkit.api;
 
+import ffnkit.util.Cosines;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class OnnxParityTest {
             for (int s = 0; s < sentences.size(); s++) {
                 float[] ref = ort.embed(ids[s]);
                 assertEquals(ref.length, ours[s].length);
-                double cos = cosine(ours[s], ref);
+                double cos = Cosines.cosine(ours[s], ref);
                 double diff = maxAbsDiff(ours[s], ref);
                 worstCos = Math.min(worstCos, cos);
                 worstDiff = Math.max(worstDiff, diff);
@@ -61,7 +62,7 @@ class OnnxParityTest {
             double sum = 0;
             double worst = 1;
             for (int s = 0; s < texts.size(); s++) {
-                double cos = cosine(ours[s], ort.embed(ids[s]));
+                double cos = Cosines.cosine(ours[s], ort.embed(ids[s]));
                 sum += cos;
                 worst = Math.min(worst, cos);
             }
@@ -70,18 +71,6 @@ class OnnxParityTest {
             assertTrue(mean >= 0.997, "mean cosine " + mean);
             assertTrue(worst >= 0.99, "worst cosine " + worst);
         }
-    }
-
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 
     static double maxAbsDiff(float[] a, float[] b) {

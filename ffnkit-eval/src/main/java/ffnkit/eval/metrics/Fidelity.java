@@ -1,5 +1,7 @@
 package ffnkit.eval.metrics;
 
+import ffnkit.util.Cosines;
+
 import java.util.Arrays;
 
 /**
@@ -31,7 +33,7 @@ public final class Fidelity {
         double sum = 0;
         int worst = 0;
         for (int t = 0; t < model.length; t++) {
-            cos[t] = cosine(model[t], reference[t]);
+            cos[t] = Cosines.cosine(model[t], reference[t]);
             if (Double.isNaN(cos[t])) {
                 throw new IllegalArgumentException("embedding of text " + t + " contains NaN or infinity");
             }
@@ -44,21 +46,5 @@ public final class Fidelity {
         Arrays.sort(sorted);
         int rank = (sorted.length + 99) / 100; // ceil(n / 100) in integers: no floating-point rounding
         return new Summary(sum / cos.length, sorted[rank - 1], sorted[0], worst, cos.length);
-    }
-
-    public static double cosine(float[] a, float[] b) {
-        if (a.length != b.length) {
-            throw new IllegalArgumentException("embeddings of different sizes: " + a.length + " vs " + b.length);
-        }
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        if (na == 0 || nb == 0) {
-            return na == nb ? 1 : 0;
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }
