@@ -33,5 +33,6 @@ class CosinesTest {
         assertEquals(0, Cosines.cosine(new float[] {1, 0}, new float[2]));
         assertThrows(IllegalArgumentException.class, () -> Cosines.cosine(new float[2], new float[3]));
         assertThrows(IllegalArgumentException.class, () -> Cosines.mean(new float[1][2], new float[2][2]));
+        assertThrows(IllegalArgumentException.class, () -> Cosines.mean(new float[0][2], new float[0][2]));
     }
 }
