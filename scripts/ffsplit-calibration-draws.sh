@@ -7,15 +7,20 @@
 # compensated, the same with its heavy rows refit, and the vanilla AWQ 3-bit model, all calibrated
 # on that draw only; then all of them on all 32,324 WordNet queries (per-query nDCG@10, top-10
 # agreement, per-text cosine, as Table E). The render prints each draw's pair and the pair of the
-# draws' averages. About 40 minutes on 2 cores; an interrupted run resumes.
-# Usage: scripts/ffsplit-calibration-draws.sh [OUT_DIR] [TABLE_E_DIR]
-#        (defaults /tmp/ffsplit-draws and /tmp/ffsplit-compensate, whose wordnet-all data set is reused)
+# draws' averages. LIGHT and BITS pick another light method (rtn 4 checks Table E's narrowest win; a
+# vanilla RTN model needs no calibration, so its four twins are one model). About 40 minutes on 2
+# cores; an interrupted run resumes.
+# Usage: scripts/ffsplit-calibration-draws.sh [OUT_DIR] [TABLE_E_DIR] [LIGHT BITS]
+#        (defaults /tmp/ffsplit-draws, /tmp/ffsplit-compensate, whose wordnet-all data set is reused,
+#        and awq 3)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 . scripts/ffsplit-lib.sh
 OUT=$(mkdir -p "${1:-/tmp/ffsplit-draws}" && cd "${1:-/tmp/ffsplit-draws}" && pwd)
 E=${2:-/tmp/ffsplit-compensate}
+LIGHT=${3:-awq}
+BITS=${4:-3}
 MODEL=all-minilm-l6-v2
 ERR="$OUT/err.txt"
 mkdir -p "$OUT/wordnet-all"
@@ -32,10 +37,11 @@ for draw in 0 1 2 3; do
   texts="$OUT/calib-draw$draw.txt"
   sed -n "$((draw * 1000 + 1)),$((draw * 1000 + 1000))p" datasets/calibration/wordnet-glosses.txt > "$texts"
   cal="$OUT/calibration-draw$draw.safetensors"
-  split="$OUT/draw$draw-comp25-awq-3-heavy8.safetensors"
-  refit="$OUT/draw$draw-comp25-awq-3-heavy8-refit.safetensors"
-  twin="$OUT/draw$draw-vanilla-awq-3.safetensors"
-  flags=(--light awq --bits 3)
+  split="$OUT/draw$draw-comp25-$LIGHT-$BITS-heavy8.safetensors"
+  refit="$OUT/draw$draw-comp25-$LIGHT-$BITS-heavy8-refit.safetensors"
+  twin="$OUT/draw$draw-vanilla-$LIGHT-$BITS.safetensors"
+  [ "$LIGHT" = rtn ] && twin="$OUT/draw0-vanilla-$LIGHT-$BITS.safetensors" # the same model in every draw
+  flags=(--light "$LIGHT" --bits "$BITS")
   [ -f "$split" ] || { echo "draw $draw: split" >&2
     ./ffnkit compress --model $MODEL --calib "$texts" --save-calibration "$cal" --out "$split" \
       --heavy 0.25 --heavy-bits 8 --compensate "${flags[@]}" > /dev/null 2>>"$ERR"; }
@@ -44,7 +50,9 @@ for draw in 0 1 2 3; do
       --heavy 0.25 --heavy-bits 8 --compensate --refit "${flags[@]}" > /dev/null 2>>"$ERR"; }
   [ -f "$twin" ] || { echo "draw $draw: vanilla twin" >&2
     ./ffnkit compress --model $MODEL --calibration "$cal" --out "$twin" --heavy 0 "${flags[@]}" > /dev/null 2>>"$ERR"; }
-  models+=("$split" "$refit" "$twin")
+  models+=("$split" "$refit")
+  [ "$LIGHT" = rtn ] && [ "$draw" != 0 ] || models+=("$twin")
 done
-wn_all draws "${models[@]}"
-python3 scripts/render-ffsplit-draws.py "$OUT"
+group=draws; [ "$LIGHT-$BITS" = awq-3 ] || group="draws-$LIGHT-$BITS"
+wn_all "$group" "${models[@]}"
+python3 scripts/render-ffsplit-draws.py "$OUT" "$LIGHT" "$BITS"

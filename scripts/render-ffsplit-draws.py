@@ -4,11 +4,14 @@ scripts/ffsplit-calibration-draws.sh: per draw of calibration texts, the compens
 same split refit) against the vanilla twin calibrated on the same draw, and the original against that
 twin, on all WordNet queries (paired per query: mean difference, SE, normal 95% CI); then the same
 for the draws' averages (each query's nDCG@10 averaged over the four models of a kind first).
-Usage: scripts/render-ffsplit-draws.py [OUT_DIR]   (default /tmp/ffsplit-draws)
+Usage: scripts/render-ffsplit-draws.py [OUT_DIR [LIGHT BITS]]   (defaults /tmp/ffsplit-draws, awq 3)
 """
 import csv, math, os, sys
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else '/tmp/ffsplit-draws'
+LIGHT, BITS = (sys.argv[2], sys.argv[3]) if len(sys.argv) > 3 else ('awq', '3')
+METHOD = f'{LIGHT}-{BITS}'
+GROUP = 'draws' if METHOD == 'awq-3' else f'draws-{METHOD}'
 DRAWS = range(4)
 
 
@@ -37,19 +40,19 @@ def average(cols):
     return [sum(v) / len(cols) for v in zip(*cols)]
 
 
-nd = columns(f'{OUT}/wordnet-all/perquery_draws.tsv')
-cos = columns(f'{OUT}/wordnet-all/cosines_draws.tsv')
-ag = columns(f'{OUT}/wordnet-all/agreement_draws.tsv')
+nd = columns(f'{OUT}/wordnet-all/perquery_{GROUP}.tsv')
+cos = columns(f'{OUT}/wordnet-all/cosines_{GROUP}.tsv')
+ag = columns(f'{OUT}/wordnet-all/agreement_{GROUP}.tsv')
 orig = nd['all-minilm-l6-v2']
 n = len(orig)
-print(f"| calibration draw (AWQ 3-bit; all WordNet: {n:,} queries) | mean cos split / refit / twin "
+print(f"| calibration draw ({LIGHT.upper()} {BITS}-bit; all WordNet: {n:,} queries) | mean cos split / refit / twin "
       "| top-10 agreement split / refit / twin | nDCG@10 split / refit / twin | split - twin (SE) [95% CI] "
       "| split + refit - twin (SE) [95% CI] | original - twin (SE) [95% CI] |")
 print("|---|---|---|---|---|---|---|")
 kinds = {k: [] for k in ('split', 'refit', 'twin')}
 for d in DRAWS:
-    names = {'split': f'draw{d}-comp25-awq-3-heavy8', 'refit': f'draw{d}-comp25-awq-3-heavy8-refit',
-             'twin': f'draw{d}-vanilla-awq-3'}
+    names = {'split': f'draw{d}-comp25-{METHOD}-heavy8', 'refit': f'draw{d}-comp25-{METHOD}-heavy8-refit',
+             'twin': f'draw{0 if LIGHT == "rtn" else d}-vanilla-{METHOD}'}  # RTN needs no calibration
     if any(v not in nd for v in names.values()):
         continue
     for k, v in names.items():
