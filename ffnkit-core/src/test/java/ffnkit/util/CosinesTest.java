@@ -20,7 +20,7 @@ class CosinesTest {
 
     @Test
     void sumsInDoubleNotFloat() {
-        // 1e8 + 1 - 1e8 is 0 in float: a float dot would call these orthogonal-ish vectors identical
+        // 1e8 + 1 is 1e8 in float: a float sum would call these two different vectors identical (cosine 1)
         float[] a = {1e4f, 1, 0};
         float[] b = {1e4f, 0, 1};
         double exact = 1e8 / (1e8 + 1);
