@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Table E's one real nDCG@10 miss (AWQ 3-bit: the original leads the vanilla twin beyond noise and
+# Table E's one decidable nDCG@10 miss (AWQ 3-bit: the original leads the vanilla twin beyond noise and
 # the compensated split does not) is one split against one twin, each from one calibration sample.
 # This asks whether the verdict survives other calibration samples: four disjoint draws of 1,000
 # calibration glosses (lines 1-1,000, the draw of Tables A-E, then 1,001-2,000, 2,001-3,000 and
