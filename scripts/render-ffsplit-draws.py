@@ -1,30 +1,20 @@
 #!/usr/bin/env python3
-"""Renders the calibration-draw table of docs/RESULTS.md (Table E, AWQ 3-bit) from the outputs of
+"""Renders the calibration-draw table of docs/RESULTS.md (Table E: AWQ 3-bit, RTN 4-bit) from the outputs of
 scripts/ffsplit-calibration-draws.sh: per draw of calibration texts, the compensated split (and the
 same split refit) against the vanilla twin calibrated on the same draw, and the original against that
 twin, on all WordNet queries (paired per query: mean difference, SE, normal 95% CI); then the same
 for the draws' averages (each query's nDCG@10 averaged over the four models of a kind first).
 Usage: scripts/render-ffsplit-draws.py [OUT_DIR [LIGHT BITS]]   (defaults /tmp/ffsplit-draws, awq 3)
 """
-import csv, math, os, sys
+import sys
+
+from perquery_stats import columns, mean_se
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else '/tmp/ffsplit-draws'
 LIGHT, BITS = (sys.argv[2], sys.argv[3]) if len(sys.argv) > 3 else ('awq', '3')
 METHOD = f'{LIGHT}-{BITS}'
 GROUP = 'draws' if METHOD == 'awq-3' else f'draws-{METHOD}'
 DRAWS = range(4)
-
-
-def columns(path):
-    tsv = list(csv.reader(open(path), delimiter='\t'))
-    hdr = [os.path.basename(h).replace('.safetensors', '') for h in tsv[0]]
-    return {hdr[j]: [float(r[j]) for r in tsv[1:]] for j in range(1, len(hdr))}
-
-
-def mean_se(d):
-    n = len(d)
-    m = sum(d) / n
-    return m, math.sqrt(sum((x - m) ** 2 for x in d) / (n - 1) / n)
 
 
 def mean(v):

@@ -12,7 +12,9 @@ Usage: scripts/render-ffsplit-small-heavy.py [--light-error | --compensate] OUT_
        (defaults: /tmp/ffsplit-small-heavy, /tmp/ffsplit-light-error or /tmp/ffsplit-compensate, and
        /tmp/ffsplit-experiment)
 """
-import csv, json, math, os, random, re, sys
+import json, os, random, re, sys
+
+from perquery_stats import columns, mean_se
 
 LIGHT_ERROR = '--light-error' in sys.argv
 COMPENSATE = '--compensate' in sys.argv
@@ -233,18 +235,6 @@ if LIGHT_ERROR:
             pct = f'{float(h) * 100:g}%'
             pairs.append((f'le{h}-{lb}-heavy8', f'vanilla-match-le0.05-{lb}-heavy8', f'{lb}: split {pct} vs vanilla g128'))
             pairs.append((f'le{h}-{lb}-heavy8', f'vanilla-{lb}-{finer}', f'{lb}: split {pct} vs vanilla {finer}'))
-
-
-def columns(path):
-    tsv = list(csv.reader(open(path), delimiter='\t'))
-    hdr = [os.path.basename(h).replace('.safetensors', '') for h in tsv[0]]
-    return {hdr[j]: [float(r[j]) for r in tsv[1:]] for j in range(1, len(hdr))}
-
-
-def mean_se(d):
-    n = len(d)
-    m = sum(d) / n
-    return m, math.sqrt(sum((x - m) ** 2 for x in d) / (n - 1) / n)
 
 
 def p01(v):
