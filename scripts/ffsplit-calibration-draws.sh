@@ -39,8 +39,8 @@ for draw in 0 1 2 3; do
   cal="$OUT/calibration-draw$draw.safetensors"
   split="$OUT/draw$draw-comp25-$LIGHT-$BITS-heavy8.safetensors"
   refit="$OUT/draw$draw-comp25-$LIGHT-$BITS-heavy8-refit.safetensors"
-  twin="$OUT/draw$draw-vanilla-$LIGHT-$BITS.safetensors"
-  [ "$LIGHT" = rtn ] && twin="$OUT/draw0-vanilla-$LIGHT-$BITS.safetensors" # the same model in every draw
+  twin_draw=$draw; [ "$LIGHT" != rtn ] || twin_draw=0 # a vanilla RTN model reads no calibration: one twin
+  twin="$OUT/draw$twin_draw-vanilla-$LIGHT-$BITS.safetensors"
   flags=(--light "$LIGHT" --bits "$BITS")
   [ -f "$split" ] || { echo "draw $draw: split" >&2
     ./ffnkit compress --model $MODEL --calib "$texts" --save-calibration "$cal" --out "$split" \
@@ -51,8 +51,7 @@ for draw in 0 1 2 3; do
   [ -f "$twin" ] || { echo "draw $draw: vanilla twin" >&2
     ./ffnkit compress --model $MODEL --calibration "$cal" --out "$twin" --heavy 0 "${flags[@]}" > /dev/null 2>>"$ERR"; }
   models+=("$split" "$refit")
-  [ "$LIGHT" = rtn ] && [ "$draw" != 0 ] || models+=("$twin")
+  if [ "$twin_draw" = "$draw" ]; then models+=("$twin"); fi
 done
-group=draws; [ "$LIGHT-$BITS" = awq-3 ] || group="draws-$LIGHT-$BITS"
-wn_all "$group" "${models[@]}"
+wn_all "draws-$LIGHT-$BITS" "${models[@]}"
 python3 scripts/render-ffsplit-draws.py "$OUT" "$LIGHT" "$BITS"

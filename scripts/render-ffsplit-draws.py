@@ -13,7 +13,7 @@ from perquery_stats import columns, mean_se
 OUT = sys.argv[1] if len(sys.argv) > 1 else '/tmp/ffsplit-draws'
 LIGHT, BITS = (sys.argv[2], sys.argv[3]) if len(sys.argv) > 3 else ('awq', '3')
 METHOD = f'{LIGHT}-{BITS}'
-GROUP = 'draws' if METHOD == 'awq-3' else f'draws-{METHOD}'
+GROUP = f'draws-{METHOD}'
 DRAWS = range(4)
 
 
